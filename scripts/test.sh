@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start, command 2: set up and run the whole test suite (type-check, unit and integration
+# tests with coverage on SQLite and PostgreSQL, then the browser end-to-end tests against the
+# built portal). Installs what the tests need (Node 24, Yarn, PostgreSQL, Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T0=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - T0 ))s] $*"; }
+source scripts/env.sh
+source scripts/services/postgres.sh
+source scripts/services/chromium.sh
+
+stamp "install dependencies"
+yarn install --immutable
+stamp "services: PostgreSQL, Chromium"
+postgres_start
+chromium_ensure
+apt_ensure mkdocs
+export PORTAL_REQUIRE_POSTGRES=1
+
+stamp "type-check"
+yarn tsc
+stamp "unit + integration tests with coverage (SQLite and PostgreSQL)"
+CI=true yarn test:all
+stamp "build the portal"
+yarn build:backend
+stamp "end-to-end tests (Chromium)"
+yarn test:e2e
+stamp "done"
