@@ -1,1 +1,9 @@
-export {};
+/**
+ * Types, zod schemas and permissions shared by the sandbox frontend and backend.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './schemas';
+export * from './permissions';
+export * from './links';
