@@ -1,0 +1,261 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError } from '@backstage/errors';
+import type { SandboxState, SandboxTransition } from '@internal/plugin-sandbox-common';
+import { Knex } from 'knex';
+import {
+  ListSandboxesFilter,
+  SandboxRecord,
+  SandboxStore,
+  TransitionPatch,
+} from './SandboxStore';
+
+const migrationsDir = resolvePackagePath('@internal/plugin-sandbox-backend', 'migrations');
+
+type Row = {
+  id: string;
+  name: string;
+  workspace: string;
+  owner: string;
+  owner_group: string | null;
+  template: string;
+  image: string;
+  size_name: string;
+  size: string;
+  env: string;
+  repo_url: string | null;
+  repo_ref: string | null;
+  network: boolean | number;
+  ttl_seconds: number | null;
+  idle_timeout_seconds: number | null;
+  labels: string;
+  state: string;
+  reason: string | null;
+  driver: string;
+  external_id: string | null;
+  live_name: string | null;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+  started_at: Date | string | number | null;
+  last_activity_at: Date | string | number | null;
+  expires_at: Date | string | number | null;
+};
+
+/** @internal */
+export class DatabaseSandboxStore implements SandboxStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseSandboxStore> {
+    const client = await options.database.getClient();
+    if (!options.skipMigrations && !options.database.migrations?.skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseSandboxStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async insert(record: SandboxRecord): Promise<void> {
+    try {
+      await this.db.transaction(async tx => {
+        await tx('sandboxes').insert(this.toRow(record));
+        await tx('sandbox_transitions').insert({
+          sandbox_id: record.id,
+          from_state: null,
+          to_state: record.state,
+          reason: record.reason ?? null,
+          at: record.createdAt,
+        });
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new ConflictError(
+          `A sandbox named '${record.name}' already exists in workspace '${record.workspace}'`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async get(id: string): Promise<SandboxRecord | undefined> {
+    const row = await this.db<Row>('sandboxes').where({ id }).first();
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  async list(filter: ListSandboxesFilter) {
+    const base = this.db<Row>('sandboxes');
+    if (filter.workspace) base.where('workspace', filter.workspace);
+    if (filter.owner) base.where('owner', filter.owner);
+    if (filter.state) base.where('state', filter.state);
+    if (filter.states) base.whereIn('state', filter.states as SandboxState[]);
+    if (!filter.includeDeleted && filter.state !== 'deleted') base.whereNot('state', 'deleted');
+
+    const countRow = await base.clone().count<{ count: number | string }[]>({ count: '*' });
+    const totalCount = Number(countRow[0]?.count ?? 0);
+
+    const page = base.clone();
+    if (filter.cursor) {
+      const { createdAt, id } = decodeCursor(filter.cursor);
+      page.where(q =>
+        q.where('created_at', '<', createdAt).orWhere(q2 =>
+          q2.where('created_at', '=', createdAt).andWhere('id', '<', id),
+        ),
+      );
+    }
+    const rows = await page
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(filter.limit + 1);
+    const items = rows.slice(0, filter.limit).map(r => this.fromRow(r));
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : undefined;
+    return { items, totalCount, nextCursor };
+  }
+
+  async transition(
+    id: string,
+    from: readonly SandboxState[],
+    to: SandboxState,
+    patch: TransitionPatch,
+    at: Date,
+  ): Promise<SandboxRecord | undefined> {
+    return this.db.transaction(async tx => {
+      const current = await tx<Row>('sandboxes').where({ id }).first();
+      if (!current || !from.includes(current.state as SandboxState)) {
+        return undefined;
+      }
+      const update: Partial<Row> = { state: to, updated_at: at };
+      if (patch.reason !== undefined) update.reason = patch.reason;
+      if (patch.externalId !== undefined) update.external_id = patch.externalId;
+      if (patch.startedAt !== undefined) update.started_at = patch.startedAt;
+      if (patch.lastActivityAt !== undefined) update.last_activity_at = patch.lastActivityAt;
+      if (to === 'deleted') update.live_name = null;
+      // compare-and-set: the WHERE on the state we read makes a concurrent change lose cleanly
+      const changed = await tx('sandboxes')
+        .where({ id, state: current.state })
+        .update(update);
+      if (changed !== 1) {
+        return undefined;
+      }
+      await tx('sandbox_transitions').insert({
+        sandbox_id: id,
+        from_state: current.state,
+        to_state: to,
+        reason: patch.reason ?? null,
+        at,
+      });
+      const row = await tx<Row>('sandboxes').where({ id }).first();
+      return row ? this.fromRow(row) : undefined;
+    });
+  }
+
+  async transitions(id: string): Promise<SandboxTransition[]> {
+    const rows = await this.db('sandbox_transitions')
+      .where({ sandbox_id: id })
+      .orderBy('seq', 'asc');
+    return rows.map(r => ({
+      from: (r.from_state ?? null) as SandboxState | null,
+      to: r.to_state as SandboxState,
+      at: toDate(r.at)!.toISOString(),
+      ...(r.reason ? { reason: r.reason } : {}),
+    }));
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.db('sandboxes').where({ id }).update({ last_activity_at: at });
+  }
+
+  private toRow(r: SandboxRecord): Row {
+    return {
+      id: r.id,
+      name: r.name,
+      workspace: r.workspace,
+      owner: r.owner,
+      owner_group: r.ownerGroup ?? null,
+      template: r.template,
+      image: r.image,
+      size_name: r.size.name,
+      size: JSON.stringify(r.size),
+      env: JSON.stringify(r.env),
+      repo_url: r.repo?.url ?? null,
+      repo_ref: r.repo?.ref ?? null,
+      network: r.network,
+      ttl_seconds: r.ttlSeconds,
+      idle_timeout_seconds: r.idleTimeoutSeconds,
+      labels: JSON.stringify(r.labels),
+      state: r.state,
+      reason: r.reason ?? null,
+      driver: r.driver,
+      external_id: r.externalId ?? null,
+      live_name: r.state === 'deleted' ? null : r.name,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      started_at: r.startedAt ?? null,
+      last_activity_at: r.lastActivityAt ?? null,
+      expires_at: r.expiresAt ?? null,
+    };
+  }
+
+  private fromRow(row: Row): SandboxRecord {
+    return {
+      id: row.id,
+      name: row.name,
+      workspace: row.workspace,
+      owner: row.owner,
+      ownerGroup: row.owner_group ?? undefined,
+      template: row.template,
+      image: row.image,
+      size: JSON.parse(row.size),
+      env: JSON.parse(row.env),
+      repo: row.repo_url ? { url: row.repo_url, ...(row.repo_ref ? { ref: row.repo_ref } : {}) } : undefined,
+      network: Boolean(row.network),
+      ttlSeconds: row.ttl_seconds ?? null,
+      idleTimeoutSeconds: row.idle_timeout_seconds ?? null,
+      labels: JSON.parse(row.labels),
+      state: row.state as SandboxState,
+      reason: row.reason ?? undefined,
+      driver: row.driver,
+      externalId: row.external_id ?? undefined,
+      createdAt: toDate(row.created_at)!,
+      updatedAt: toDate(row.updated_at)!,
+      startedAt: toDate(row.started_at),
+      lastActivityAt: toDate(row.last_activity_at),
+      expiresAt: toDate(row.expires_at),
+    };
+  }
+}
+
+function toDate(value: Date | string | number | null | undefined): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Date) return value;
+  // better-sqlite3 returns epoch milliseconds (or an ISO/SQL string for literal inserts)
+  if (typeof value === 'number') return new Date(value);
+  return new Date(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+}
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const createdAt = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('shape');
+    return { createdAt, id };
+  } catch {
+    throw new InputError('cursor: not a cursor returned by this API');
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return (
+    err?.code === '23505' || // postgres
+    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed|duplicate key value/i.test(err?.message ?? '')
+  );
+}

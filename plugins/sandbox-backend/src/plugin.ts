@@ -1,0 +1,123 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  SANDBOX_CHANGED_TOPIC,
+  sandboxPermissions,
+} from '@internal/plugin-sandbox-common';
+import {
+  createCreateSandboxAction,
+  createDeleteSandboxAction,
+  createGetSandboxAction,
+  createListSandboxesAction,
+  createStopSandboxAction,
+} from './actions';
+import { DatabaseSandboxStore } from './database/DatabaseSandboxStore';
+import { createDriver } from './drivers/createDriver';
+import { createRouter } from './router';
+import { OllamaClient } from './service/OllamaClient';
+import { Reconciler } from './service/Reconciler';
+import { SandboxService } from './service/SandboxService';
+import { readTemplates } from './service/readTemplates';
+import { systemClock } from './service/types';
+
+/**
+ * The sandbox backend plugin: REST API at /api/sandbox, MCP actions, and the reconciler.
+ * `init` only wires; the logic lives in the service, store, driver and reconciler.
+ */
+export const sandboxPlugin = createBackendPlugin({
+  pluginId: 'sandbox',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        actionsRegistry: actionsRegistryServiceRef,
+        events: eventsServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, database, scheduler, httpAuth, httpRouter, permissions } = deps;
+        const store = await DatabaseSandboxStore.create({ database });
+        const driver = createDriver(config, logger);
+        const ollamaUrl = config.getOptionalString('sandbox.ollama.baseUrl');
+        const service = new SandboxService({
+          store,
+          driver,
+          clock: systemClock,
+          logger,
+          events: {
+            publish: event => deps.events.publish({ topic: SANDBOX_CHANGED_TOPIC, eventPayload: event }),
+          },
+          templates: readTemplates(config),
+          appBaseUrl: config.getString('app.baseUrl'),
+          sshHostPattern: config.getOptionalString('sandbox.ssh.hostPattern') ?? '{name}.{workspace}.sandbox.localhost',
+          sshUser: config.getOptionalString('sandbox.ssh.user') ?? 'sandbox',
+        });
+
+        deps.permissionsRegistry.addPermissions(sandboxPermissions);
+        const actionDeps = { service, permissions, actionsRegistry: deps.actionsRegistry };
+        createCreateSandboxAction(actionDeps);
+        createListSandboxesAction(actionDeps);
+        createGetSandboxAction(actionDeps);
+        createStopSandboxAction(actionDeps);
+        createDeleteSandboxAction(actionDeps);
+
+        httpRouter.use(
+          await createRouter({
+            httpAuth,
+            permissions,
+            logger,
+            service,
+            ollama: ollamaUrl ? new OllamaClient(ollamaUrl) : undefined,
+          }),
+        );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        const reconciler = new Reconciler({
+          store,
+          driver,
+          service,
+          clock: systemClock,
+          logger,
+          staleAfterSeconds: config.getOptionalNumber('sandbox.reconciler.staleAfterSeconds') ?? 120,
+        });
+        const schedule = config.has('sandbox.reconciler.schedule')
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('sandbox.reconciler.schedule'))
+          : { frequency: { seconds: 30 }, timeout: { minutes: 5 }, initialDelay: { seconds: 0 } };
+        await scheduler.scheduleTask({
+          id: 'sandbox-reconcile',
+          scope: 'global',
+          ...schedule,
+          fn: async () => {
+            try {
+              await driver.healthCheck();
+            } catch (e) {
+              logger.warn(`reconciler skipped: ${(e as Error).message}`);
+              return;
+            }
+            await reconciler.reconcile();
+          },
+        });
+
+        deps.lifecycle.addShutdownHook(async () => {
+          await Promise.race([service.idle(), new Promise(r => setTimeout(r, 10_000))]);
+        });
+        driver.healthCheck().then(
+          () => logger.info(`sandbox driver '${driver.name}' is ready`),
+          e => logger.error(`sandbox driver '${driver.name}' is not usable: ${(e as Error).message}`),
+        );
+      },
+    });
+  },
+});

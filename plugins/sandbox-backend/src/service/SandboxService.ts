@@ -1,0 +1,402 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ExecRequest,
+  ExecResult,
+  ParsedCreateSandboxRequest,
+  SANDBOX_CHANGED_TOPIC,
+  SANDBOX_SIZES,
+  Sandbox,
+  SandboxChangedEvent,
+  SandboxList,
+  SandboxState,
+  SandboxWithHistory,
+  jetbrainsGatewayLink,
+  sandboxEntityRef,
+  vscodeRemoteLink,
+} from '@internal/plugin-sandbox-common';
+import { randomBytes } from 'node:crypto';
+import { ListSandboxesFilter, SandboxRecord, SandboxStore } from '../database/SandboxStore';
+import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../drivers/types';
+import { Clock, TemplateImage } from './types';
+
+/** Publishes state changes (the events service in the backend; a no-op in some tests). */
+export interface SandboxEventPublisher {
+  publish(event: SandboxChangedEvent): Promise<void>;
+}
+
+export interface SandboxServiceOptions {
+  store: SandboxStore;
+  driver: SandboxDriver;
+  clock: Clock;
+  logger: LoggerService;
+  events?: SandboxEventPublisher;
+  /** template name -> image; `default` is used for unknown templates when present. */
+  templates: Record<string, TemplateImage>;
+  /** Base URL of the portal frontend, for the sandbox page link. */
+  appBaseUrl: string;
+  /** SSH host pattern for IDE links, with `{name}`, `{workspace}` and `{id}` placeholders. */
+  sshHostPattern?: string;
+  sshUser?: string;
+}
+
+const STATES_WITH_RUNTIME: readonly SandboxState[] = ['running', 'stopped', 'stopping', 'failed', 'provisioning'];
+
+/**
+ * The sandbox lifecycle. Every change is a compare-and-set through the store, so requests, the
+ * reconciler and other replicas never act twice on one sandbox. Driver work runs in the
+ * background; `idle()` resolves once it has settled (tests, shutdown).
+ */
+export class SandboxService {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: SandboxServiceOptions) {}
+
+  get driverName(): string {
+    return this.options.driver.name;
+  }
+
+  healthCheck(): Promise<void> {
+    return this.options.driver.healthCheck();
+  }
+
+  async create(request: ParsedCreateSandboxRequest, owner: string): Promise<Sandbox> {
+    const { templates, clock, driver } = this.options;
+    const template = templates[request.template] ?? templates.default;
+    const image = request.image ?? template?.image;
+    if (!image) {
+      throw new InputError(
+        `template: unknown template '${request.template}' and no image given (known: ${Object.keys(templates).join(', ')})`,
+      );
+    }
+    const now = clock.now();
+    const size = SANDBOX_SIZES[request.size];
+    const id = randomBytes(8).toString('hex');
+    const record: SandboxRecord = {
+      id,
+      name: request.name,
+      workspace: request.workspace,
+      owner,
+      ownerGroup: request.ownerGroup,
+      template: request.template,
+      image,
+      size,
+      env: { ...(template?.env ?? {}), ...request.env },
+      repo: request.repo,
+      network: request.network || Boolean(template?.network),
+      ttlSeconds: request.ttlSeconds,
+      idleTimeoutSeconds: request.idleTimeoutSeconds,
+      labels: request.labels,
+      state: 'pending',
+      driver: driver.name,
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      expiresAt: request.ttlSeconds ? new Date(now.getTime() + request.ttlSeconds * 1000) : undefined,
+    };
+    await this.options.store.insert(record);
+    await this.publish(record);
+    this.runInBackground(id, () => this.provision(id, ['pending']));
+    return this.toApi(record);
+  }
+
+  async get(id: string): Promise<SandboxWithHistory> {
+    const record = await this.require(id);
+    return { ...this.toApi(record), transitions: await this.options.store.transitions(id) };
+  }
+
+  async getRecord(id: string): Promise<SandboxRecord> {
+    return this.require(id);
+  }
+
+  async list(filter: ListSandboxesFilter): Promise<SandboxList> {
+    const page = await this.options.store.list(filter);
+    return {
+      items: page.items.map(r => this.toApi(r)),
+      totalCount: page.totalCount,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  async start(id: string): Promise<Sandbox> {
+    const record = await this.require(id);
+    if (record.state !== 'stopped' && record.state !== 'failed') {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only stopped or failed sandboxes can be started`);
+    }
+    this.runInBackground(id, () => this.provision(id, ['stopped', 'failed']));
+    return this.toApi(record);
+  }
+
+  async stop(id: string, reason?: string): Promise<Sandbox> {
+    const record = await this.require(id);
+    const moved = await this.move(record, ['running'], 'stopping', { reason: reason ?? null });
+    if (!moved) {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only running sandboxes can be stopped`);
+    }
+    this.runInBackground(id, () => this.finishStop(moved));
+    return this.toApi(moved);
+  }
+
+  async delete(id: string): Promise<Sandbox> {
+    const record = await this.require(id);
+    const moved = await this.move(
+      record,
+      ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'],
+      'deleting',
+      {},
+    );
+    if (!moved) {
+      throw new ConflictError(`Sandbox '${record.name}' is already ${record.state}`);
+    }
+    this.runInBackground(id, () => this.finishDelete(moved));
+    return this.toApi(moved);
+  }
+
+  async exec(id: string, request: ExecRequest & { timeoutSeconds: number }): Promise<ExecResult> {
+    const record = await this.require(id);
+    if (record.state !== 'running' || !record.externalId) {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; commands run only in running sandboxes`);
+    }
+    await this.options.store.touch(id, this.options.clock.now());
+    try {
+      return await this.options.driver.exec(record.externalId, {
+        command: request.command,
+        cwd: request.cwd,
+        env: request.env,
+        timeoutSeconds: request.timeoutSeconds,
+      });
+    } catch (e) {
+      throw this.userError(e);
+    }
+  }
+
+  async logs(id: string, tail: number): Promise<string> {
+    const record = await this.require(id);
+    if (!record.externalId || !STATES_WITH_RUNTIME.includes(record.state)) {
+      return '';
+    }
+    try {
+      return await this.options.driver.logs(record.externalId, { tail });
+    } catch (e) {
+      throw this.userError(e);
+    }
+  }
+
+  /** Polls until the sandbox reaches one of `states`; throws on timeout naming the last state. */
+  async waitFor(id: string, states: readonly SandboxState[], timeoutMs: number, pollMs = 100): Promise<Sandbox> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.require(id);
+      if (states.includes(record.state)) return this.toApi(record);
+      if (Date.now() >= deadline) {
+        throw new ConflictError(`Sandbox '${record.name}' is still ${record.state} after ${Math.round(timeoutMs / 1000)}s`);
+      }
+      await new Promise(r => setTimeout(r, pollMs));
+    }
+  }
+
+  /** Resolves when all background driver work started so far has settled. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight.values()]);
+    }
+  }
+
+  /** Ids with driver work running in this process (the reconciler leaves them alone). */
+  isBusy(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
+  // --- lifecycle steps, also driven by the reconciler ---
+
+  /** from -> provisioning -> running | failed. A failed create leaves nothing behind. */
+  async provision(id: string, from: readonly SandboxState[]): Promise<void> {
+    const record = await this.require(id);
+    const moved = await this.move(record, from, 'provisioning', { reason: null });
+    if (!moved) return;
+    const { driver, logger } = this.options;
+    try {
+      const instance = moved.externalId
+        ? await this.restartOrRecreate(moved)
+        : await driver.create(this.specOf(moved), { info: m => logger.info(`sandbox ${moved.name}: ${m}`) });
+      const now = this.options.clock.now();
+      await this.move(moved, ['provisioning'], 'running', {
+        externalId: instance.externalId,
+        startedAt: now,
+        lastActivityAt: now,
+      });
+    } catch (e) {
+      const reason = this.userError(e).message;
+      logger.warn(`sandbox ${moved.name} (${id}) failed to provision: ${reason}`);
+      await this.cleanupRuntime(moved);
+      await this.move(moved, ['provisioning'], 'failed', { reason });
+    }
+  }
+
+  async finishStop(record: SandboxRecord): Promise<void> {
+    try {
+      if (record.externalId) await this.options.driver.stop(record.externalId);
+      await this.move(record, ['stopping'], 'stopped', {});
+    } catch (e) {
+      await this.move(record, ['stopping'], 'failed', { reason: `stop failed: ${this.userError(e).message}` });
+    }
+  }
+
+  async finishDelete(record: SandboxRecord): Promise<void> {
+    try {
+      await this.removeRuntime(record);
+      await this.move(record, ['deleting'], 'deleted', {});
+    } catch (e) {
+      await this.move(record, ['deleting'], 'failed', { reason: `delete failed: ${this.userError(e).message}` });
+    }
+  }
+
+  /** Moves a sandbox via compare-and-set and tells subscribers. Undefined if it lost the race. */
+  async move(
+    record: SandboxRecord,
+    from: readonly SandboxState[],
+    to: SandboxState,
+    patch: { reason?: string | null; externalId?: string; startedAt?: Date; lastActivityAt?: Date },
+  ): Promise<SandboxRecord | undefined> {
+    const updated = await this.options.store.transition(record.id, from, to, patch, this.options.clock.now());
+    if (updated) await this.publish(updated);
+    return updated;
+  }
+
+  runInBackground(id: string, work: () => Promise<void>): void {
+    const previous = this.inFlight.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(work)
+      .catch(e => this.options.logger.error(`sandbox ${id}: background work failed: ${e}`))
+      .finally(() => {
+        if (this.inFlight.get(id) === next) this.inFlight.delete(id);
+      });
+    this.inFlight.set(id, next);
+  }
+
+  specOf(record: SandboxRecord): SandboxSpec {
+    return {
+      id: record.id,
+      name: record.name,
+      workspace: record.workspace,
+      owner: record.owner,
+      image: record.image,
+      size: record.size,
+      env: record.env,
+      network: record.network,
+      repo: record.repo,
+      labels: {
+        ...record.labels,
+        [SANDBOX_LABELS.id]: record.id,
+        [SANDBOX_LABELS.name]: record.name,
+        [SANDBOX_LABELS.workspace]: record.workspace,
+        [SANDBOX_LABELS.owner]: record.owner,
+        [SANDBOX_LABELS.template]: record.template,
+      },
+    };
+  }
+
+  toApi(record: SandboxRecord): Sandbox {
+    const { appBaseUrl, sshHostPattern, sshUser = 'sandbox' } = this.options;
+    const sshHost = sshHostPattern
+      ?.replace('{name}', record.name)
+      .replace('{workspace}', record.workspace)
+      .replace('{id}', record.id);
+    return {
+      id: record.id,
+      name: record.name,
+      workspace: record.workspace,
+      owner: record.owner,
+      ...(record.ownerGroup ? { ownerGroup: record.ownerGroup } : {}),
+      template: record.template,
+      image: record.image,
+      size: record.size,
+      env: record.env,
+      ...(record.repo ? { repo: record.repo } : {}),
+      network: record.network,
+      ttlSeconds: record.ttlSeconds,
+      idleTimeoutSeconds: record.idleTimeoutSeconds,
+      labels: record.labels,
+      state: record.state,
+      ...(record.reason ? { reason: record.reason } : {}),
+      driver: record.driver,
+      ...(record.externalId ? { externalId: record.externalId } : {}),
+      createdAt: record.createdAt.toISOString(),
+      updatedAt: record.updatedAt.toISOString(),
+      ...(record.startedAt ? { startedAt: record.startedAt.toISOString() } : {}),
+      ...(record.expiresAt ? { expiresAt: record.expiresAt.toISOString() } : {}),
+      links: {
+        portal: `${appBaseUrl.replace(/\/$/, '')}/sandboxes/${record.id}`,
+        ...(sshHost
+          ? {
+              vscode: vscodeRemoteLink({ sshHost, sshUser, path: '/workspace' }),
+              jetbrainsGateway: jetbrainsGatewayLink({ sshHost, sshUser, path: '/workspace' }),
+            }
+          : {}),
+      },
+      entityRef: sandboxEntityRef(record.workspace, record.name),
+    };
+  }
+
+  private async restartOrRecreate(record: SandboxRecord) {
+    const { driver } = this.options;
+    const existing = await driver.inspect(record.externalId!);
+    if (existing) {
+      return driver.start(record.externalId!);
+    }
+    // the runtime lost it (engine reset): build it again from the spec, with a fresh volume
+    return driver.create(this.specOf(record));
+  }
+
+  private async cleanupRuntime(record: SandboxRecord) {
+    if (record.externalId) {
+      // a restart of an existing sandbox failed: keep its volume, it holds the user's work
+      return;
+    }
+    try {
+      await this.removeRuntime(record);
+    } catch (e) {
+      this.options.logger.warn(`sandbox ${record.id}: cleanup after failed create failed: ${e}`);
+    }
+  }
+
+  /**
+   * Removes everything the runtime holds for a sandbox: by its handle when create returned one,
+   * otherwise by the sandbox id label (a create that died half-way has no handle in the DB).
+   */
+  async removeRuntime(record: SandboxRecord): Promise<void> {
+    const { driver } = this.options;
+    if (record.externalId) {
+      await driver.remove(record.externalId);
+    }
+    const leftovers = (await driver.list()).filter(i => i.sandboxId === record.id);
+    for (const instance of leftovers) {
+      await driver.remove(instance.externalId);
+    }
+  }
+
+  private async require(id: string): Promise<SandboxRecord> {
+    const record = await this.options.store.get(id);
+    if (!record) throw new NotFoundError(`No sandbox with id '${id}'`);
+    return record;
+  }
+
+  private userError(e: unknown): Error {
+    if (e instanceof DriverError) return e;
+    const err = e as Error;
+    return new Error(err?.message ?? String(e));
+  }
+
+  private async publish(record: SandboxRecord) {
+    try {
+      await this.options.events?.publish({
+        sandboxId: record.id,
+        workspace: record.workspace,
+        name: record.name,
+        state: record.state,
+      });
+    } catch (e) {
+      this.options.logger.warn(`could not publish ${SANDBOX_CHANGED_TOPIC} for ${record.id}: ${e}`);
+    }
+  }
+}

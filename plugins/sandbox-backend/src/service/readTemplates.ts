@@ -1,0 +1,35 @@
+import { Config } from '@backstage/config';
+import { TemplateImage } from './types';
+
+/** Built-in template -> image mapping; `sandbox.templates` in app-config overrides or adds. */
+export const DEFAULT_TEMPLATES: Record<string, TemplateImage> = {
+  base: { image: 'portal-sandbox/base:latest' },
+  python: { image: 'portal-sandbox/python:latest' },
+  node: { image: 'portal-sandbox/node:latest' },
+  ollama: { image: 'portal-sandbox/python:latest', network: true },
+  default: { image: 'portal-sandbox/base:latest' },
+};
+
+export function readTemplates(config: Config): Record<string, TemplateImage> {
+  const templates: Record<string, TemplateImage> = { ...DEFAULT_TEMPLATES };
+  const section = config.getOptionalConfig('sandbox.templates');
+  for (const key of section?.keys() ?? []) {
+    const t = section!.getConfig(key);
+    const envConfig = t.getOptionalConfig('env');
+    const env: Record<string, string> = {};
+    for (const k of envConfig?.keys() ?? []) env[k] = envConfig!.getString(k);
+    templates[key] = {
+      image: t.getString('image'),
+      ...(envConfig ? { env } : {}),
+      ...(t.has('network') ? { network: t.getBoolean('network') } : {}),
+    };
+  }
+  const ollama = config.getOptionalString('sandbox.ollama.baseUrl');
+  if (ollama && templates.ollama) {
+    templates.ollama = {
+      ...templates.ollama,
+      env: { OLLAMA_HOST: ollama, ...(templates.ollama.env ?? {}) },
+    };
+  }
+  return templates;
+}
