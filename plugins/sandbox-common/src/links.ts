@@ -28,7 +28,24 @@ export function jetbrainsGatewayLink({ sshHost, sshUser, path }: IdeLinkOptions)
   return `jetbrains-gateway://connect#${params.toString()}`;
 }
 
-/** Name of a sandbox's catalog Resource entity. */
+/** Name of a sandbox's catalog Resource entity (its namespace is the sandbox's workspace). */
 export function sandboxEntityName(sandboxName: string): string {
   return `sandbox-${sandboxName}`;
+}
+
+/** Entity ref of a sandbox's catalog Resource: `resource:<workspace>/sandbox-<name>`. */
+export function sandboxEntityRef(workspace: string, sandboxName: string): string {
+  return `resource:${workspace}/${sandboxEntityName(sandboxName)}`;
+}
+
+/** Annotation on the catalog Resource that names the sandbox id. */
+export const SANDBOX_ID_ANNOTATION = 'portal.sandbox/id';
+
+/** Topic of the in-process events the sandbox backend publishes on every state change. */
+export const SANDBOX_CHANGED_TOPIC = 'portal.sandbox.changed';
+export interface SandboxChangedEvent {
+  sandboxId: string;
+  workspace: string;
+  name: string;
+  state: string;
 }

@@ -1,0 +1,153 @@
+import { ResponseError } from '@backstage/errors';
+import type { FetchApi } from '@backstage/frontend-plugin-api';
+import { mockApis } from '@backstage/frontend-test-utils';
+import { SandboxClient } from './SandboxClient';
+import { makeSandbox } from '../testUtils/fixtures';
+
+const BASE = 'http://backend.test/api/sandbox';
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    statusText: { 200: 'OK', 201: 'Created', 202: 'Accepted', 404: 'Not Found', 409: 'Conflict' }[
+      status
+    ],
+    headers: { 'Content-Type': 'application/json' },
+  });
+}
+
+describe('SandboxClient', () => {
+  let fetchFn: jest.Mock<Promise<Response>, Parameters<FetchApi['fetch']>>;
+  let client: SandboxClient;
+
+  beforeEach(() => {
+    fetchFn = jest.fn();
+    const discoveryApi = mockApis.discovery.mock({
+      getBaseUrl: async pluginId => `http://backend.test/api/${pluginId}`,
+    });
+    client = new SandboxClient({ discoveryApi, fetchApi: { fetch: fetchFn } });
+  });
+
+  const lastCall = () => {
+    const [url, init] = fetchFn.mock.calls[fetchFn.mock.calls.length - 1];
+    return {
+      url: String(url),
+      method: init?.method,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      headers: init?.headers as Record<string, string> | undefined,
+    };
+  };
+
+  it('creates a sandbox with a JSON body', async () => {
+    const created = makeSandbox({ state: 'pending' });
+    fetchFn.mockResolvedValue(jsonResponse(201, created));
+    const request = { name: 'my-box', workspace: 'team-a', size: 'medium' };
+
+    await expect(client.createSandbox(request)).resolves.toEqual(created);
+
+    expect(lastCall()).toEqual({
+      url: `${BASE}/sandboxes`,
+      method: 'POST',
+      body: request,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  });
+
+  it('lists sandboxes with only the filters that are set', async () => {
+    const list = { items: [makeSandbox()], totalCount: 1, nextCursor: 'c2' };
+    fetchFn.mockResolvedValue(jsonResponse(200, list));
+
+    await expect(
+      client.listSandboxes({ workspace: 'team-a', state: 'running', limit: 25, cursor: 'c1' }),
+    ).resolves.toEqual(list);
+    expect(lastCall().url).toBe(
+      `${BASE}/sandboxes?workspace=team-a&state=running&limit=25&cursor=c1`,
+    );
+    expect(lastCall().method).toBe('GET');
+
+    fetchFn.mockResolvedValue(jsonResponse(200, list));
+    await client.listSandboxes({ owner: 'user:default/alice', workspace: '' });
+    expect(lastCall().url).toBe(`${BASE}/sandboxes?owner=user%3Adefault%2Falice`);
+
+    fetchFn.mockResolvedValue(jsonResponse(200, list));
+    await client.listSandboxes();
+    expect(lastCall().url).toBe(`${BASE}/sandboxes`);
+  });
+
+  it('gets one sandbox, escaping the id', async () => {
+    fetchFn.mockResolvedValue(jsonResponse(200, { ...makeSandbox(), transitions: [] }));
+    await client.getSandbox('a/b');
+    expect(lastCall()).toMatchObject({ url: `${BASE}/sandboxes/a%2Fb`, method: 'GET' });
+  });
+
+  it.each([
+    ['startSandbox', 'POST', '/sandboxes/sbx-1/start'],
+    ['stopSandbox', 'POST', '/sandboxes/sbx-1/stop'],
+    ['deleteSandbox', 'DELETE', '/sandboxes/sbx-1'],
+  ] as const)('%s sends %s %s and returns the sandbox', async (method, verb, path) => {
+    const sandbox = makeSandbox({ id: 'sbx-1' });
+    fetchFn.mockResolvedValue(jsonResponse(202, sandbox));
+    await expect(client[method]('sbx-1')).resolves.toEqual(sandbox);
+    expect(lastCall()).toMatchObject({ url: `${BASE}${path}`, method: verb, body: undefined });
+  });
+
+  it('reads logs with a tail, 200 lines by default', async () => {
+    fetchFn.mockResolvedValue(jsonResponse(200, { logs: 'line 1\nline 2' }));
+    await expect(client.getLogs('sbx-1')).resolves.toBe('line 1\nline 2');
+    expect(lastCall().url).toBe(`${BASE}/sandboxes/sbx-1/logs?tail=200`);
+
+    fetchFn.mockResolvedValue(jsonResponse(200, { logs: '' }));
+    await client.getLogs('sbx-1', { tail: 10 });
+    expect(lastCall().url).toBe(`${BASE}/sandboxes/sbx-1/logs?tail=10`);
+  });
+
+  it('runs a command', async () => {
+    const result = { exitCode: 0, stdout: 'hi\n', stderr: '', timedOut: false, durationMs: 12 };
+    fetchFn.mockResolvedValue(jsonResponse(200, result));
+    const request = { command: ['echo', 'hi'], cwd: '/workspace', timeoutSeconds: 5 };
+    await expect(client.exec('sbx-1', request)).resolves.toEqual(result);
+    expect(lastCall()).toMatchObject({
+      url: `${BASE}/sandboxes/sbx-1/exec`,
+      method: 'POST',
+      body: request,
+    });
+  });
+
+  it('lists Ollama models', async () => {
+    const models = [{ name: 'llama3.2:1b', size: 1300000000 }, { name: 'qwen2.5:0.5b' }];
+    fetchFn.mockResolvedValue(jsonResponse(200, { models }));
+    await expect(client.listOllamaModels()).resolves.toEqual(models);
+    expect(lastCall().url).toBe(`${BASE}/ollama/models`);
+  });
+
+  it('turns Backstage JSON errors into a ResponseError carrying the backend message', async () => {
+    fetchFn.mockResolvedValue(
+      jsonResponse(409, {
+        error: { name: 'ConflictError', message: 'Sandbox my-box cannot go from stopped to stopping' },
+        response: { statusCode: 409 },
+      }),
+    );
+
+    const error = await client.stopSandbox('sbx-1').catch(e => e);
+
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(409);
+    expect(error.message).toBe('Request failed with 409 Conflict');
+    expect(error.cause.name).toBe('ConflictError');
+    expect(error.cause.message).toBe('Sandbox my-box cannot go from stopped to stopping');
+  });
+
+  it('maps a 404 on get to a ResponseError', async () => {
+    fetchFn.mockResolvedValue(
+      jsonResponse(404, {
+        error: { name: 'NotFoundError', message: "No sandbox with id 'nope'" },
+        response: { statusCode: 404 },
+      }),
+    );
+    await expect(client.getSandbox('nope')).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 404,
+      cause: expect.objectContaining({ message: "No sandbox with id 'nope'" }),
+    });
+  });
+});

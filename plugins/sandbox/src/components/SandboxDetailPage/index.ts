@@ -1,0 +1,2 @@
+export { SandboxDetailPage, SandboxDetails } from './SandboxDetailPage';
+export { SandboxLinks, useSandboxEntityLink } from './SandboxLinks';

@@ -1,0 +1,1 @@
+export { SandboxEntityCard } from './SandboxEntityCard';

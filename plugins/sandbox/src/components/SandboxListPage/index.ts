@@ -1,0 +1,1 @@
+export { SandboxListPage, PAGE_SIZE } from './SandboxListPage';

@@ -1,0 +1,1 @@
+export { SandboxStateStatus } from './SandboxStateStatus';

@@ -1,0 +1,72 @@
+import { ResponseError } from '@backstage/errors';
+import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
+import {
+  errorMessage,
+  expiryTime,
+  formatAge,
+  formatDuration,
+  formatMemory,
+  formatSize,
+  formatTtlRemaining,
+  isTransitional,
+} from './format';
+
+describe('format', () => {
+  const now = Date.parse('2025-01-02T12:00:00.000Z');
+
+  it('formats durations', () => {
+    expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(42.7)).toBe('42s');
+    expect(formatDuration(5 * 60 + 3)).toBe('5m');
+    expect(formatDuration(3 * 3600 + 20 * 60)).toBe('3h 20m');
+    expect(formatDuration(2 * 86400 + 4 * 3600 + 59)).toBe('2d 4h');
+  });
+
+  it('formats age from createdAt', () => {
+    expect(formatAge({ createdAt: '2025-01-02T11:30:00.000Z' }, now)).toBe('30m');
+  });
+
+  it('computes expiry from expiresAt, else from the TTL, else none', () => {
+    const createdAt = '2025-01-02T10:00:00.000Z';
+    expect(expiryTime({ createdAt, ttlSeconds: 3600, expiresAt: '2025-01-02T15:00:00.000Z' })).toBe(
+      Date.parse('2025-01-02T15:00:00.000Z'),
+    );
+    expect(expiryTime({ createdAt, ttlSeconds: 3600 })).toBe(Date.parse('2025-01-02T11:00:00.000Z'));
+    expect(expiryTime({ createdAt, ttlSeconds: null })).toBeUndefined();
+  });
+
+  it('formats the TTL remaining', () => {
+    const createdAt = '2025-01-02T10:00:00.000Z';
+    expect(formatTtlRemaining({ createdAt, ttlSeconds: 4 * 3600 }, now)).toBe('2h 0m');
+    expect(formatTtlRemaining({ createdAt, ttlSeconds: 3600 }, now)).toBe('expired');
+    expect(formatTtlRemaining({ createdAt, ttlSeconds: null }, now)).toBe('no TTL');
+  });
+
+  it('formats sizes', () => {
+    expect(formatMemory(512)).toBe('512 MiB');
+    expect(formatMemory(2048)).toBe('2 GiB');
+    expect(formatSize(SANDBOX_SIZES.small)).toBe('small (0.5 vCPU, 512 MiB, 5 GiB disk)');
+  });
+
+  it('knows the transitional states', () => {
+    expect(['pending', 'provisioning', 'stopping', 'deleting'].every(s => isTransitional(s as any))).toBe(
+      true,
+    );
+    expect(['running', 'stopped', 'failed', 'deleted'].some(s => isTransitional(s as any))).toBe(false);
+  });
+
+  it('prefers the backend message of a ResponseError', async () => {
+    const error = await ResponseError.fromResponse(
+      new Response(
+        JSON.stringify({
+          error: { name: 'InputError', message: 'name: must be lowercase' },
+          response: { statusCode: 400 },
+        }),
+        { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'application/json' } },
+      ),
+    );
+    expect(errorMessage(error)).toBe('name: must be lowercase');
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+    expect(errorMessage('plain')).toBe('plain');
+  });
+});
