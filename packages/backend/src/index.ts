@@ -17,6 +17,7 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
+backend.add(import('@internal/plugin-scaffolder-backend-module-sandbox'));
 
 // techdocs
 backend.add(import('@backstage/plugin-techdocs-backend'));
@@ -31,6 +32,7 @@ backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+backend.add(import('@internal/plugin-catalog-backend-module-sandbox'));
 
 // permissions, with the portal's own policy
 backend.add(import('@backstage/plugin-permission-backend'));
@@ -41,6 +43,9 @@ backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
+
+// sandboxes: REST API /api/sandbox, MCP actions, reconciler
+backend.add(import('@internal/plugin-sandbox-backend'));
 
 // kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));

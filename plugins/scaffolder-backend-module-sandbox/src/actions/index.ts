@@ -1,0 +1,8 @@
+export {
+  createSandboxCreateAction,
+  type SandboxCreateActionOptions,
+} from './sandboxCreate';
+export {
+  createSandboxDeleteAction,
+  type SandboxDeleteActionOptions,
+} from './sandboxDelete';

@@ -1,0 +1,20 @@
+import { startTestBackend } from '@backstage/backend-test-utils';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderModuleSandbox } from './module';
+
+describe('scaffolderModuleSandbox', () => {
+  it('registers sandbox:create and sandbox:delete', async () => {
+    const addActions = jest.fn();
+
+    await startTestBackend({
+      extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+      features: [scaffolderModuleSandbox],
+    });
+
+    expect(addActions).toHaveBeenCalledTimes(1);
+    expect(addActions.mock.calls[0].map((a: { id: string }) => a.id)).toEqual([
+      'sandbox:create',
+      'sandbox:delete',
+    ]);
+  });
+});
