@@ -9,21 +9,24 @@ stamp() { echo "== [$(( $(date +%s) - T0 ))s] $*"; }
 source scripts/env.sh
 source scripts/services/postgres.sh
 source scripts/services/chromium.sh
+source scripts/services/docker.sh
 
 stamp "install dependencies"
 yarn install --immutable
-stamp "services: PostgreSQL, Chromium"
+stamp "services: PostgreSQL, Chromium, mkdocs, Docker engine"
 postgres_start
 chromium_ensure
-apt_ensure mkdocs
-export PORTAL_REQUIRE_POSTGRES=1
+apt_ensure mkdocs openssh-client git
+docker_start
+stamp "sandbox images"
+./scripts/build-images.sh
 
 stamp "type-check"
 yarn tsc
 stamp "unit + integration tests with coverage (SQLite and PostgreSQL)"
 CI=true yarn test:all
-stamp "build the portal"
-yarn build:backend
+stamp "build the portal (production bundle)"
+./scripts/build-portal.sh
 stamp "end-to-end tests (Chromium)"
 yarn test:e2e
 stamp "done"

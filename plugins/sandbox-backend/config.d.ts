@@ -1,7 +1,56 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
 export interface Config {
   /** Sandbox backend settings. */
   sandbox?: {
-    /** Which driver runs sandboxes: `docker` (default) or `kubernetes`. */
-    driver?: 'docker' | 'kubernetes';
+    /**
+     * Which driver runs sandboxes: `docker` (default; the Docker Engine API on a unix socket) or
+     * `memory` (nothing runs; for UI work and demos).
+     */
+    driver?: 'docker' | 'memory';
+    /** Base URL of an Ollama server; the `ollama` template gets it as OLLAMA_HOST and the portal proxies its model list. */
+    ollama?: { baseUrl?: string };
+    /** Template name -> image (and extra env, network) for sandboxes; adds to or overrides the built-in python, node, ollama, base. */
+    templates?: {
+      [name: string]: { image: string; env?: { [key: string]: string }; network?: boolean };
+    };
+    /** IDE links: SSH host of a sandbox and the user to log in as. */
+    ssh?: {
+      /** Host pattern with `{name}`, `{workspace}`, `{id}`. Default `{name}.{workspace}.sandbox.localhost`. */
+      hostPattern?: string;
+      /** Default `sandbox`. */
+      user?: string;
+    };
+    /** The reconciler that repairs drift between the database and the runtime. */
+    reconciler?: {
+      /**
+       * How long a transition (provisioning, stopping, deleting) may sit unchanged before it counts
+       * as interrupted and is driven again. Default 120 seconds.
+       */
+      staleAfterSeconds?: number;
+      /** How often it runs. Default every 30 s, first run at start-up. */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    };
+    /** Settings of the Docker driver (`driver: docker`). */
+    docker?: {
+      /**
+       * The Docker engine's unix socket. Default: the path of `DOCKER_HOST` when that is
+       * `unix://...`, else `/var/run/docker.sock`. Locally, `scripts/services/docker.sh`
+       * (`docker_start`) runs an engine and exports `DOCKER_HOST`.
+       */
+      socketPath?: string;
+      /**
+       * The engine network for sandboxes created with `network: true` (all others run with network
+       * `none`). Default `bridge`. An engine started with `--bridge=none` (as `docker_start` does)
+       * has no `bridge` network: create one, or use `host` (no isolation from the host's network).
+       */
+      network?: string;
+      /**
+       * URL schemes the host-side `git clone` of a sandbox's repo may use (GIT_ALLOW_PROTOCOL).
+       * Default `https`, `http`, `ssh`, `git`. Add `file` only where cloning repositories of the
+       * portal host itself is intended (tests, single-user setups).
+       */
+      gitAllowedProtocols?: string[];
+    };
   };
 }

@@ -24,7 +24,7 @@ function makeRepo() {
 const sandboxConfig = () => ({
   sandbox: {
     driver: 'docker',
-    docker: { socketPath: dockerSocket() },
+    docker: { socketPath: dockerSocket(), gitAllowedProtocols: ['file', 'https'] },
     reconciler: { staleAfterSeconds: 2, schedule: { frequency: { seconds: 2 }, timeout: { minutes: 1 }, initialDelay: { seconds: 0 } } },
   },
 });
@@ -43,6 +43,11 @@ describe('sandboxes on the Docker engine', () => {
     repoUrl = makeRepo();
     portal = await startPortal({ extraConfig: sandboxConfig() });
     token = await portal.guestToken();
+    // readiness comes before the catalog has ingested the templates: wait for ours
+    await eventually('the python-sandbox template in the catalog', async () => {
+      const res = await fetch(`${portal.baseUrl}/api/catalog/entities/by-name/template/default/python-sandbox`, { headers: { Authorization: `Bearer ${token}` } });
+      return res.ok;
+    }, { timeoutMs: 60_000 });
   });
 
   after(async () => {

@@ -1,8 +1,7 @@
-// Debian's Chromium driven by playwright-core (nothing is downloaded).
+// Debian's Chromium driven by playwright-core (nothing is downloaded). playwright gives every
+// launch a fresh, empty user data directory.
 import { chromium } from 'playwright-core';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 export async function launchBrowser() {
   const executablePath = process.env.PORTAL_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,16 +18,15 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`,
     ],
   });
 }
 
 /** Opens the portal and signs in as guest; returns the page on the home page. */
 export async function signInAsGuest(browser, baseUrl) {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   await page.goto(baseUrl);
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('navigation', { name: 'sidebar nav' }).waitFor();
+  await page.getByRole('navigation', { name: 'sidebar nav' }).waitFor({ state: 'attached' });
   return page;
 }

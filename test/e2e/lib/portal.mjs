@@ -1,5 +1,5 @@
-// Starts the BUILT portal (packages/backend/dist + packages/app/dist served by app-backend) with
-// plain node, the way production runs it, on a free port with its own SQLite directory.
+// Starts the BUILT portal (scripts/build-portal.sh: backend bundle + frontend, production
+// dependencies) with plain node, the way production runs it, on a free port with its own SQLite.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,9 +28,10 @@ function yamlOf(value, indent = '') {
  * @param {{ extraConfig?: object, dataDir?: string, port?: number, env?: object }} options
  */
 export async function startPortal(options = {}) {
-  const backendDir = join(repoRoot, 'packages/backend');
-  if (!existsSync(join(backendDir, 'dist/index.cjs.js')) || !existsSync(join(repoRoot, 'packages/app/dist/index.html'))) {
-    throw new Error('The portal is not built: run `yarn build:backend` first (scripts/test.sh does)');
+  const dist = process.env.PORTAL_DIST ?? join(repoRoot, '.cache/portal-dist');
+  const backendDir = join(dist, 'packages/backend');
+  if (!existsSync(join(backendDir, 'dist/index.cjs.js')) || !existsSync(join(dist, 'packages/app/dist/index.html'))) {
+    throw new Error(`The portal is not built in ${dist}: run scripts/build-portal.sh first (scripts/test.sh does)`);
   }
   const port = options.port ?? (await freePort());
   const baseUrl = `http://localhost:${port}`;

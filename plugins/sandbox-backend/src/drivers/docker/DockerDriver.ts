@@ -1,0 +1,748 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '@backstage/config';
+import type { ExecResult } from '@internal/plugin-sandbox-common';
+import {
+  DriverError,
+  DriverExecRequest,
+  DriverUnavailableError,
+  DriverLogger,
+  RuntimeStatus,
+  SANDBOX_LABELS,
+  SandboxDriver,
+  SandboxInstance,
+  SandboxSpec,
+} from '../types';
+import {
+  ContainerInspect,
+  DockerEngineClient,
+  DockerEngineError,
+  isConflict,
+} from './DockerEngineClient';
+
+/** Prefix of every runtime resource this driver creates. */
+export const CONTAINER_PREFIX = 'portal-sbx-';
+/** Where the workspace volume is mounted (and the repo is cloned to). */
+export const WORKSPACE_PATH = '/workspace';
+/** The sandbox user of the portal images (k8s/images/base). */
+export const SANDBOX_USER = '1000:1000';
+const SANDBOX_UID = 1000;
+
+/** The name of the workspace volume of a sandbox container. */
+export function volumeNameFor(containerName: string): string {
+  return `${containerName}-workspace`;
+}
+
+/** Valid Docker object names; sandbox ids become part of them. */
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const NEVER = '0001-01-01T00:00:00Z';
+const DEFAULT_GIT_PROTOCOLS = ['https', 'http', 'ssh', 'git'];
+
+export interface DockerDriverOptions {
+  /** The engine's unix socket, e.g. `/var/run/docker.sock`. */
+  socketPath: string;
+  /** Network for sandboxes whose spec asks for one (default `bridge`). Others get `none`. */
+  networkForSandboxesWithNetwork?: string;
+  /** Bound on the host-side `git clone` (default 120 s). */
+  gitTimeoutMs?: number;
+  /**
+   * URL schemes `git clone` may use (GIT_ALLOW_PROTOCOL), default https, http, ssh, git. `file` is
+   * off by default: it would let a sandbox owner copy any repository of the portal host.
+   */
+  gitAllowedProtocols?: string[];
+  /** Bound on `exec` when the request names no timeout (default 300 s). */
+  defaultExecTimeoutSeconds?: number;
+  /** Cap on the collected output of one exec, per stream (default 8 MiB). */
+  maxExecOutputBytes?: number;
+  /**
+   * A sandbox container that was created but never started is taken for the leftover of a crashed
+   * create() (and re-created) once it is this old; younger, another process is still creating it
+   * (default 10 minutes).
+   */
+  staleCreateAfterMs?: number;
+  logger?: { info(message: string): void; warn(message: string): void };
+}
+
+/**
+ * Runs each sandbox as a container on a Docker engine reached through its unix socket:
+ *
+ * - container `portal-sbx-<id>` (this name is the externalId), from `spec.image`, as user 1000:1000,
+ *   under the engine's init (docker-init/tini) running `sleep infinity`;
+ * - named volume `portal-sbx-<id>-workspace` at `/workspace` (kept by stop, removed by remove);
+ * - cgroup limits from the size (NanoCpus, Memory = MemorySwap, PidsLimit), no capabilities,
+ *   no-new-privileges, network `none` unless the spec asks for one;
+ * - the repo is cloned on the host (the sandbox has no network) and uploaded through the archive
+ *   API as files owned by 1000:1000, before the container first starts.
+ */
+export class DockerDriver implements SandboxDriver {
+  readonly name = 'docker';
+  readonly client: DockerEngineClient;
+  private readonly network: string;
+  private readonly gitTimeoutMs: number;
+  private readonly gitProtocols: string[];
+  private readonly defaultExecTimeoutSeconds: number;
+  private readonly maxExecOutputBytes: number;
+  private readonly logger?: DockerDriverOptions['logger'];
+  private readonly staleCreateAfterMs: number;
+  private readonly creating = new Map<string, Promise<SandboxInstance>>();
+
+  constructor(options: DockerDriverOptions) {
+    this.client = new DockerEngineClient({ socketPath: options.socketPath });
+    this.network = options.networkForSandboxesWithNetwork ?? 'bridge';
+    this.gitTimeoutMs = options.gitTimeoutMs ?? 120_000;
+    this.gitProtocols = options.gitAllowedProtocols ?? DEFAULT_GIT_PROTOCOLS;
+    this.defaultExecTimeoutSeconds = options.defaultExecTimeoutSeconds ?? 300;
+    this.maxExecOutputBytes = options.maxExecOutputBytes ?? 8 * 1024 * 1024;
+    this.logger = options.logger;
+    this.staleCreateAfterMs = options.staleCreateAfterMs ?? 10 * 60_000;
+  }
+
+  /**
+   * Reads `sandbox.docker.socketPath` (else `DOCKER_HOST` when it is `unix://...`, else
+   * `/var/run/docker.sock`), `sandbox.docker.network` and `sandbox.docker.gitAllowedProtocols`.
+   */
+  static fromConfig(
+    config: Config,
+    deps: { logger?: DockerDriverOptions['logger'] } = {},
+  ): DockerDriver {
+    const dockerHost = process.env.DOCKER_HOST;
+    const socketPath =
+      config.getOptionalString('sandbox.docker.socketPath') ??
+      (dockerHost?.startsWith('unix://')
+        ? dockerHost.slice('unix://'.length)
+        : undefined) ??
+      '/var/run/docker.sock';
+    return new DockerDriver({
+      socketPath,
+      networkForSandboxesWithNetwork: config.getOptionalString(
+        'sandbox.docker.network',
+      ),
+      gitAllowedProtocols: config.getOptionalStringArray(
+        'sandbox.docker.gitAllowedProtocols',
+      ),
+      logger: deps.logger,
+    });
+  }
+
+  get socketPath(): string {
+    return this.client.socketPath;
+  }
+
+  async healthCheck(signal?: AbortSignal): Promise<void> {
+    // The client maps connection failures to DriverUnavailableError with how to fix it.
+    await this.client.ping(signal);
+  }
+
+  async create(
+    spec: SandboxSpec,
+    log?: DriverLogger,
+  ): Promise<SandboxInstance> {
+    // Concurrent creates of one id in this process share one attempt.
+    const pending = this.creating.get(spec.id);
+    if (pending) return pending;
+    const attempt = this.createOnce(spec, log).finally(() =>
+      this.creating.delete(spec.id),
+    );
+    this.creating.set(spec.id, attempt);
+    return attempt;
+  }
+
+  private async createOnce(
+    spec: SandboxSpec,
+    log?: DriverLogger,
+  ): Promise<SandboxInstance> {
+    if (!NAME_PATTERN.test(spec.id)) {
+      throw new DriverError(
+        `sandbox id '${spec.id}' cannot name a container (letters, digits, _ . - only)`,
+      );
+    }
+    const name = `${CONTAINER_PREFIX}${spec.id}`;
+    const volume = volumeNameFor(name);
+
+    const existing = await this.client.inspectContainer(name);
+    if (existing) {
+      const adopted = await this.adoptExisting(existing, log);
+      if (adopted) return adopted;
+    }
+
+    // Checks that cost nothing to undo come first.
+    if (!(await this.client.inspectImage(spec.image))) {
+      throw new DriverError(
+        `image ${spec.image} not found: run scripts/build-images.sh`,
+      );
+    }
+    const networkMode = spec.network ? this.network : 'none';
+    if (spec.network && !['host', 'none'].includes(networkMode)) {
+      if (!(await this.client.inspectNetwork(networkMode))) {
+        throw new DriverError(
+          `network '${networkMode}' does not exist on the Docker engine: create it or set sandbox.docker.network`,
+        );
+      }
+    }
+
+    const labels = this.labelsOf(spec);
+    let volumeCreated = false;
+    let containerCreated = false;
+    let cloneDir: string | undefined;
+    try {
+      // A workspace volume that survived its container (engine lost the container, reconciler
+      // re-creates) keeps its content: no clone on top of the user's work.
+      const volumeExisted = Boolean(await this.client.inspectVolume(volume));
+      if (spec.repo && !volumeExisted) {
+        log?.info(
+          `cloning ${redact(spec.repo.url)}${
+            spec.repo.ref ? ` (${spec.repo.ref})` : ''
+          }`,
+        );
+        cloneDir = await this.cloneOnHost(spec.repo.url, spec.repo.ref);
+      } else if (spec.repo) {
+        log?.info(
+          `workspace volume ${volume} exists: keeping its content, not cloning`,
+        );
+      }
+      if (!volumeExisted) {
+        await this.client.createVolume(volume, labels);
+        volumeCreated = true;
+      }
+
+      log?.info(`creating container ${name} from ${spec.image}`);
+      try {
+        await this.client.createContainer(
+          name,
+          this.containerBody(spec, labels, volume, networkMode),
+        );
+      } catch (error) {
+        if (isConflict(error)) {
+          // Another process created it in the meantime: theirs wins, ours was never made.
+          volumeCreated = false;
+          const raced = await this.client.inspectContainer(name);
+          if (raced?.State.Running) return this.toInstance(raced);
+          if (raced) throw this.beingCreated(name, raced);
+        }
+        throw error;
+      }
+      containerCreated = true;
+
+      if (cloneDir) {
+        log?.info(`copying the repository into ${WORKSPACE_PATH}`);
+        await this.uploadTree(name, cloneDir);
+      }
+
+      log?.info(`starting ${name}`);
+      await this.client.startContainer(name);
+      return this.toInstance(await this.waitUntilReady(name, spec.id));
+    } catch (error) {
+      const cleanupFailed = (what: string) => (e: Error) =>
+        this.logger?.warn(
+          `sandbox ${spec.id}: could not remove ${what} after a failed create: ${e.message}`,
+        );
+      if (containerCreated)
+        await this.client
+          .removeContainer(name)
+          .catch(cleanupFailed(`container ${name}`));
+      if (volumeCreated)
+        await this.removeVolumeWithRetry(volume).catch(
+          cleanupFailed(`volume ${volume}`),
+        );
+      throw this.asDriverError(error, `creating sandbox ${spec.id} failed`);
+    } finally {
+      if (cloneDir)
+        await rm(path.dirname(cloneDir), {
+          recursive: true,
+          force: true,
+        }).catch(() => undefined);
+    }
+  }
+
+  async start(externalId: string): Promise<SandboxInstance> {
+    await this.managed(externalId);
+    try {
+      await this.client.startContainer(externalId);
+    } catch (error) {
+      throw this.asDriverError(error, `starting ${externalId} failed`);
+    }
+    const inspected = await this.client.inspectContainer(externalId);
+    if (!inspected)
+      throw new DriverError(
+        `sandbox container ${externalId} vanished while starting`,
+      );
+    return this.toInstance(inspected);
+  }
+
+  async stop(
+    externalId: string,
+    options?: { timeoutSeconds?: number },
+  ): Promise<void> {
+    const container = await this.managed(externalId);
+    if (!container.State.Running && container.State.Status !== 'paused') return;
+    try {
+      await this.client.stopContainer(
+        externalId,
+        options?.timeoutSeconds ?? 10,
+      );
+    } catch (error) {
+      throw this.asDriverError(error, `stopping ${externalId} failed`);
+    }
+  }
+
+  async remove(externalId: string): Promise<void> {
+    const container = await this.client.inspectContainer(externalId);
+    let volume: string | undefined;
+    if (container) {
+      this.assertManaged(container, externalId);
+      volume = container.Mounts.find(
+        m => m.Type === 'volume' && m.Destination === WORKSPACE_PATH,
+      )?.Name;
+      await this.client.removeContainer(externalId);
+    }
+    if (!volume && externalId.startsWith(CONTAINER_PREFIX))
+      volume = volumeNameFor(externalId);
+    if (volume) {
+      const info = await this.client.inspectVolume(volume);
+      // Only volumes this portal made (a foreign volume mounted at /workspace stays).
+      if (info && info.Labels?.[SANDBOX_LABELS.managed] === 'true')
+        await this.removeVolumeWithRetry(volume);
+    }
+  }
+
+  async inspect(externalId: string): Promise<SandboxInstance | undefined> {
+    const container = await this.client.inspectContainer(externalId);
+    return container ? this.toInstance(container) : undefined;
+  }
+
+  async list(): Promise<SandboxInstance[]> {
+    const summaries = await this.client.listContainers({
+      label: [`${SANDBOX_LABELS.managed}=true`],
+    });
+    const instances: SandboxInstance[] = [];
+    // Inspect a few at a time: the summary lacks limits, OOM state and start time.
+    for (let i = 0; i < summaries.length; i += 8) {
+      const batch = await Promise.all(
+        summaries.slice(i, i + 8).map(s => this.client.inspectContainer(s.Id)),
+      );
+      for (const container of batch)
+        if (container) instances.push(this.toInstance(container));
+    }
+    return instances;
+  }
+
+  async exec(
+    externalId: string,
+    request: DriverExecRequest,
+  ): Promise<ExecResult> {
+    if (!request.command?.length) throw new DriverError('exec needs a command');
+    const container = await this.managed(externalId);
+    if (!container.State.Running) {
+      throw new DriverError(
+        `sandbox ${externalId} is not running (${
+          this.statusOf(container).status
+        })`,
+      );
+    }
+    const timeoutSeconds = Math.max(
+      1,
+      Math.ceil(request.timeoutSeconds ?? this.defaultExecTimeoutSeconds),
+    );
+    const started = Date.now();
+    try {
+      const outcome = await this.client.exec(
+        externalId,
+        {
+          // KILL: the command cannot trap it; the exit code is then 137.
+          Cmd: [
+            'timeout',
+            '-s',
+            'KILL',
+            String(timeoutSeconds),
+            ...request.command,
+          ],
+          Env: request.env
+            ? Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
+            : undefined,
+          WorkingDir: request.cwd,
+          User: request.user,
+        },
+        // The client waits a little longer than the in-container timeout before giving up.
+        {
+          timeoutMs: timeoutSeconds * 1000 + 15_000,
+          maxOutputBytes: this.maxExecOutputBytes,
+        },
+      );
+      const durationMs = Date.now() - started;
+      const timedOut =
+        outcome.clientTimedOut ||
+        ((outcome.exitCode === 137 || outcome.exitCode === 124) &&
+          durationMs >= timeoutSeconds * 1000 - 50);
+      return {
+        exitCode: outcome.exitCode,
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+        timedOut,
+        durationMs,
+      };
+    } catch (error) {
+      throw this.asDriverError(error, `exec in ${externalId} failed`);
+    }
+  }
+
+  async logs(externalId: string, options?: { tail?: number }): Promise<string> {
+    await this.managed(externalId);
+    try {
+      return (await this.client.logs(externalId, options?.tail)).combined;
+    } catch (error) {
+      throw this.asDriverError(error, `logs of ${externalId} failed`);
+    }
+  }
+
+  // --- internals ---
+
+  /**
+   * Waits for the entrypoint's `sandbox <id> started` line: the container runs AND its shell got
+   * going (an image without /bin/sh dies right after a successful start).
+   */
+  private async waitUntilReady(
+    name: string,
+    id: string,
+    timeoutMs = 10_000,
+  ): Promise<ContainerInspect> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const container = await this.client.inspectContainer(name);
+      if (!container)
+        throw new DriverError(
+          `sandbox container ${name} vanished right after start`,
+        );
+      const output = (await this.client.logs(name, 20)).combined.trim();
+      if (!container.State.Running) {
+        const { message } = this.statusOf(container);
+        throw new DriverError(
+          `sandbox exited right after start (${message})${
+            output ? `: ${output}` : ''
+          }`,
+        );
+      }
+      if (output.split('\n').includes(`sandbox ${id} started`))
+        return container;
+      if (Date.now() > deadline) {
+        throw new DriverError(
+          `sandbox did not get ready within ${timeoutMs / 1000} s${
+            output ? `: ${output}` : ''
+          }`,
+        );
+      }
+      await new Promise(r => setTimeout(r, delay));
+    }
+  }
+
+  /** A create() for an id whose container exists: return it, or clear a half-made one. */
+  private async adoptExisting(
+    existing: ContainerInspect,
+    log?: DriverLogger,
+  ): Promise<SandboxInstance | undefined> {
+    const name = existing.Name.replace(/^\//, '');
+    this.assertManaged(existing, name);
+    if (existing.State.Status === 'created') {
+      // Never started: another process is creating it right now, or an earlier create() stopped
+      // half-way (crash) and its upload may be partial. Old enough means the latter.
+      const ageMs = Date.now() - Date.parse(existing.Created);
+      if (!(ageMs >= this.staleCreateAfterMs))
+        throw this.beingCreated(name, existing);
+      log?.info(`container ${name} was left half-created: re-creating it`);
+      await this.client.removeContainer(name);
+      return undefined;
+    }
+    if (!existing.State.Running) {
+      log?.info(`container ${name} exists but is stopped: starting it`);
+      return this.start(name);
+    }
+    log?.info(`container ${name} already exists`);
+    return this.toInstance(existing);
+  }
+
+  private beingCreated(name: string, container: ContainerInspect): DriverError {
+    const seconds = Math.max(
+      0,
+      Math.round((Date.now() - Date.parse(container.Created)) / 1000),
+    );
+    return new DriverError(
+      `sandbox container ${name} is being created by another process (created ${seconds} s ago, not started yet); try again later`,
+    );
+  }
+
+  private labelsOf(spec: SandboxSpec): Record<string, string> {
+    return {
+      ...spec.labels,
+      [SANDBOX_LABELS.id]: spec.labels[SANDBOX_LABELS.id] ?? spec.id,
+      [SANDBOX_LABELS.name]: spec.labels[SANDBOX_LABELS.name] ?? spec.name,
+      [SANDBOX_LABELS.workspace]:
+        spec.labels[SANDBOX_LABELS.workspace] ?? spec.workspace,
+      [SANDBOX_LABELS.owner]: spec.labels[SANDBOX_LABELS.owner] ?? spec.owner,
+      [SANDBOX_LABELS.managed]: 'true',
+    };
+  }
+
+  private containerBody(
+    spec: SandboxSpec,
+    labels: Record<string, string>,
+    volume: string,
+    networkMode: string,
+  ): Record<string, unknown> {
+    const memory = Math.round(spec.size.memoryMiB * 1024 * 1024);
+    return {
+      Image: spec.image,
+      Hostname: `sbx-${spec.id}`
+        .slice(0, 63)
+        .replace(/[^a-zA-Z0-9-]/g, '-')
+        .replace(/-+$/, ''),
+      User: SANDBOX_USER,
+      WorkingDir: WORKSPACE_PATH,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Labels: labels,
+      // One line in the logs, then idle; the engine's init (tini) is PID 1 and reaps zombies.
+      Entrypoint: [
+        '/bin/sh',
+        '-c',
+        'echo "sandbox $0 started"; exec sleep infinity',
+        spec.id,
+      ],
+      Cmd: [],
+      Tty: false,
+      OpenStdin: false,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      HostConfig: {
+        Init: true,
+        NanoCpus: Math.round(spec.size.cpus * 1e9),
+        Memory: memory,
+        MemorySwap: memory,
+        PidsLimit: spec.size.pids,
+        NetworkMode: networkMode,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Mounts: [{ Type: 'volume', Source: volume, Target: WORKSPACE_PATH }],
+        RestartPolicy: { Name: 'no' },
+        LogConfig: {
+          Type: 'json-file',
+          Config: { 'max-size': '10m', 'max-file': '2' },
+        },
+      },
+    };
+  }
+
+  /** `git clone --depth 1` into a fresh temp dir on the host; returns the checkout. */
+  private async cloneOnHost(url: string, ref?: string): Promise<string> {
+    const scheme =
+      /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase() ??
+      (/^[^/]+@[^/]+:/.test(url) ? 'ssh' : 'file');
+    if (!this.gitProtocols.includes(scheme)) {
+      throw new DriverError(
+        `git clone of ${redact(
+          url,
+        )} refused: protocol '${scheme}' is not allowed (allowed: ${this.gitProtocols.join(
+          ', ',
+        )})`,
+      );
+    }
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'portal-sbx-clone-'));
+    const dir = path.join(parent, 'repo');
+    const args = [
+      'clone',
+      '--depth',
+      '1',
+      '--quiet',
+      ...(ref ? ['--branch', ref] : []),
+      '--',
+      url,
+      dir,
+    ];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        execFile(
+          'git',
+          args,
+          {
+            timeout: this.gitTimeoutMs,
+            killSignal: 'SIGKILL',
+            maxBuffer: 4 * 1024 * 1024,
+            env: {
+              ...process.env,
+              GIT_TERMINAL_PROMPT: '0',
+              GIT_ASKPASS: '/bin/false',
+              SSH_ASKPASS: '/bin/false',
+              GIT_ALLOW_PROTOCOL: this.gitProtocols.join(':'),
+              GIT_SSH_COMMAND:
+                process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+            },
+          },
+          (error, _stdout, stderr) => {
+            if (!error) return resolve();
+            const killed = (error as { killed?: boolean }).killed;
+            const detail = killed
+              ? `timed out after ${Math.round(this.gitTimeoutMs / 1000)} s`
+              : redact(String(stderr || error.message).trim()).slice(-800);
+            reject(
+              new DriverError(`git clone of ${redact(url)} failed: ${detail}`),
+            );
+          },
+        );
+      });
+      return dir;
+    } catch (error) {
+      await rm(parent, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Streams `dir` as a tar owned by the sandbox user into /workspace (system tar). */
+  private async uploadTree(container: string, dir: string): Promise<void> {
+    const tar = spawn(
+      'tar',
+      [
+        '-C',
+        dir,
+        '-c',
+        '--numeric-owner',
+        `--owner=${SANDBOX_UID}`,
+        `--group=${SANDBOX_UID}`,
+        '-f',
+        '-',
+        '.',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const stderr: Buffer[] = [];
+    tar.stderr.on('data', (c: Buffer) => stderr.push(c));
+    const exited = new Promise<number>((resolve, reject) => {
+      tar.on('error', reject);
+      tar.on('close', code => resolve(code ?? -1));
+    });
+    try {
+      await this.client.putArchive(container, WORKSPACE_PATH, tar.stdout);
+    } catch (error) {
+      tar.kill('SIGKILL');
+      throw error;
+    }
+    const code = await exited;
+    if (code !== 0) {
+      throw new DriverError(
+        `packing the repository failed: tar exited ${code}: ${Buffer.concat(
+          stderr,
+        )
+          .toString()
+          .trim()}`,
+      );
+    }
+  }
+
+  private async removeVolumeWithRetry(volume: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.removeVolume(volume);
+        return;
+      } catch (error) {
+        // Right after the container is removed the engine may still hold the volume briefly.
+        if (!isConflict(error) || attempt >= 10) throw error;
+        await new Promise(r => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /** Inspects a container that must exist and belong to the portal. */
+  private async managed(externalId: string): Promise<ContainerInspect> {
+    const container = await this.client.inspectContainer(externalId);
+    if (!container)
+      throw new DriverError(`sandbox container ${externalId} does not exist`);
+    this.assertManaged(container, externalId);
+    return container;
+  }
+
+  private assertManaged(container: ContainerInspect, externalId: string): void {
+    if (container.Config.Labels?.[SANDBOX_LABELS.managed] !== 'true') {
+      throw new DriverError(
+        `container ${externalId} is not a portal sandbox (no ${SANDBOX_LABELS.managed} label)`,
+      );
+    }
+  }
+
+  private statusOf(container: ContainerInspect): {
+    status: RuntimeStatus;
+    message?: string;
+  } {
+    const state = container.State;
+    if (state.OOMKilled && !state.Running)
+      return { status: 'failed', message: 'out of memory' };
+    switch (state.Status) {
+      case 'running':
+        return { status: 'running' };
+      case 'created':
+        return { status: 'creating' };
+      case 'restarting':
+        return { status: 'creating', message: 'restarting' };
+      case 'paused':
+        return { status: 'stopped', message: 'paused' };
+      case 'exited':
+        return {
+          status: 'stopped',
+          message: `exited with code ${state.ExitCode}${
+            state.Error ? `: ${state.Error}` : ''
+          }`,
+        };
+      case 'removing':
+        return { status: 'stopped', message: 'being removed' };
+      case 'dead':
+        return {
+          status: 'failed',
+          message: state.Error || 'container is dead',
+        };
+      default:
+        return {
+          status: 'unknown',
+          message: `engine state ${String(state.Status)}`,
+        };
+    }
+  }
+
+  private toInstance(container: ContainerInspect): SandboxInstance {
+    const labels = container.Config.Labels ?? {};
+    const { status, message } = this.statusOf(container);
+    return {
+      externalId: container.Name.replace(/^\//, ''),
+      ...(labels[SANDBOX_LABELS.id]
+        ? { sandboxId: labels[SANDBOX_LABELS.id] }
+        : {}),
+      status,
+      ...(message ? { message } : {}),
+      labels,
+      limits: {
+        cpus: container.HostConfig.NanoCpus / 1e9,
+        memoryBytes: container.HostConfig.Memory,
+        ...(container.HostConfig.PidsLimit
+          ? { pids: container.HostConfig.PidsLimit }
+          : {}),
+        networkMode: container.HostConfig.NetworkMode,
+        user: container.Config.User,
+      },
+      ...(container.State.StartedAt && container.State.StartedAt !== NEVER
+        ? { startedAt: container.State.StartedAt }
+        : {}),
+    };
+  }
+
+  private asDriverError(error: unknown, context: string): Error {
+    if (error instanceof DockerEngineError)
+      return new DriverError(`${context}: ${error.message}`);
+    if (error instanceof DriverError || error instanceof DriverUnavailableError)
+      return error;
+    return new DriverError(
+      `${context}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Hides credentials in URLs (`https://user:token@host` -> `https://***@host`). */
+export function redact(text: string): string {
+  return text.replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/@\s]+@/g, '$1***@');
+}

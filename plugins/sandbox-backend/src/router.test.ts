@@ -1,0 +1,170 @@
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import http from 'node:http';
+import request from 'supertest';
+import { createHarness } from './__testUtils__/harness';
+import { createRouter } from './router';
+import { OllamaClient } from './service/OllamaClient';
+
+async function setup(options: { deny?: string[]; ollama?: OllamaClient } = {}) {
+  const harness = await createHarness();
+  const permissions = mockServices.permissions.mock({
+    authorize: async requests =>
+      requests.map(r => ({
+        result: options.deny?.includes(r.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+      })),
+  });
+  const router = await createRouter({
+    httpAuth: mockServices.httpAuth(),
+    permissions,
+    logger: harness.logger,
+    service: harness.service,
+    ollama: options.ollama,
+  });
+  const app = express();
+  app.use(router);
+  const config = mockServices.rootConfig();
+  app.use(MiddlewareFactory.create({ config, logger: harness.logger }).error({ showStackTraces: false }));
+  return { app, ...harness, permissions };
+}
+
+const body = { name: 'box', workspace: 'team-a', template: 'python', size: 'small' };
+
+describe('sandbox REST API', () => {
+  it('creates, reads, lists, stops, starts and deletes a sandbox as the calling user', async () => {
+    const { app, service } = await setup();
+    const created = await request(app).post('/sandboxes').send({ ...body, repo: { url: 'file:///srv/git/app.git' } }).expect(201);
+    expect(created.body).toMatchObject({ name: 'box', owner: mockCredentials.user().principal.userEntityRef, state: 'pending' });
+    const id = created.body.id;
+    await service.idle();
+
+    const got = await request(app).get(`/sandboxes/${id}`).expect(200);
+    expect(got.body.state).toBe('running');
+    expect(got.body.transitions.map((t: { to: string }) => t.to)).toEqual(['pending', 'provisioning', 'running']);
+
+    const list = await request(app).get('/sandboxes?workspace=team-a&limit=10').expect(200);
+    expect(list.body).toMatchObject({ totalCount: 1, items: [{ id }] });
+
+    const logs = await request(app).get(`/sandboxes/${id}/logs?tail=1`).expect(200);
+    expect(logs.body.logs).toBe('image portal-sandbox/python:latest');
+
+    const exec = await request(app).post(`/sandboxes/${id}/exec`).send({ command: ['echo', 'ok'] }).expect(200);
+    expect(exec.body).toMatchObject({ exitCode: 0, stdout: 'ok\n' });
+
+    expect((await request(app).post(`/sandboxes/${id}/stop`).expect(202)).body.state).toBe('stopping');
+    await service.idle();
+    await request(app).post(`/sandboxes/${id}/start`).expect(202);
+    await service.idle();
+    expect((await request(app).delete(`/sandboxes/${id}`).expect(202)).body.state).toBe('deleting');
+    await service.idle();
+    expect((await request(app).get(`/sandboxes/${id}`).expect(200)).body.state).toBe('deleted');
+  });
+
+  it.each([
+    [{ ...body, size: 'huge' }, 'size: must be one of small, medium, large'],
+    [{ ...body, ttlSeconds: -5 }, 'ttlSeconds'],
+    [{ ...body, repo: { url: 'not a url' } }, 'repo.url: must be an http(s), ssh, git or file:// git URL'],
+    [{ name: 'box', template: 'python' }, 'workspace'],
+    [{ ...body, name: 'Bad_Name' }, 'name: must be 1-40 lowercase letters'],
+    [{ ...body, extra: 1 }, 'extra'],
+    [{ ...body, env: { 'BAD-KEY': 'x' } }, 'env'],
+  ])('rejects %j with a 400 naming the field, creating nothing', async (bad, message) => {
+    const { app, driver, store } = await setup();
+    const res = await request(app).post('/sandboxes').send(bad).expect(400);
+    expect(res.body.error.name).toBe('InputError');
+    expect(res.body.error.message).toContain(message);
+    expect(res.body.error.stack).toBeUndefined();
+    expect(driver.instances.size).toBe(0);
+    expect((await store.list({ limit: 10 })).totalCount).toBe(0);
+  });
+
+  it('rejects malformed JSON with a 400', async () => {
+    const { app } = await setup();
+    const res = await request(app).post('/sandboxes').set('content-type', 'application/json').send('{"name":');
+    expect(res.status).toBe(400);
+  });
+
+  it('answers a name clash with 409 and leaves one container', async () => {
+    const { app, service, driver } = await setup();
+    await request(app).post('/sandboxes').send(body).expect(201);
+    const clash = await request(app).post('/sandboxes').send(body).expect(409);
+    expect(clash.body.error.message).toBe("A sandbox named 'box' already exists in workspace 'team-a'");
+    await service.idle();
+    expect(driver.instances.size).toBe(1);
+  });
+
+  it('answers 404 for unknown sandboxes and 409 for impossible transitions', async () => {
+    const { app, service } = await setup();
+    const res = await request(app).get('/sandboxes/nope').expect(404);
+    expect(res.body.error).toEqual({ name: 'NotFoundError', message: "No sandbox with id 'nope'" });
+    const { body: s } = await request(app).post('/sandboxes').send(body).expect(201);
+    await service.idle();
+    await request(app).post(`/sandboxes/${s.id}/start`).expect(409);
+    await request(app).post('/sandboxes/x/exec').send({ command: [] }).expect(400);
+    await request(app).get(`/sandboxes/${s.id}/logs?tail=0`).expect(400);
+    await request(app).get('/sandboxes?state=sleeping').expect(400);
+  });
+
+  it('denies what the permission policy denies, creating nothing', async () => {
+    const { app, driver } = await setup({ deny: ['sandbox.create', 'sandbox.read'] });
+    const res = await request(app).post('/sandboxes').send(body).expect(403);
+    expect(res.body.error.message).toBe('Not allowed: sandbox.create');
+    expect(driver.instances.size).toBe(0);
+    await request(app).get('/sandboxes/any').expect(403);
+  });
+
+  it('hides sandboxes the caller may not read from lists', async () => {
+    const { app, service, permissions } = await setup();
+    await request(app).post('/sandboxes').send(body).expect(201);
+    await request(app).post('/sandboxes').send({ ...body, name: 'other' }).expect(201);
+    await service.idle();
+    permissions.authorize.mockImplementation(async reqs =>
+      reqs.map((_r, i) => ({ result: i === 0 ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
+    );
+    const res = await request(app).get('/sandboxes').expect(200);
+    expect(res.body.items).toHaveLength(1);
+    expect(res.body.totalCount).toBe(1);
+  });
+
+  it('reports the driver health', async () => {
+    const { app, driver } = await setup();
+    expect((await request(app).get('/driver').expect(200)).body).toEqual({ driver: 'memory', healthy: true });
+    driver.available = false;
+    expect((await request(app).get('/driver').expect(503)).body).toMatchObject({ healthy: false, message: 'in-memory runtime switched off' });
+    expect((await request(app).get('/health').expect(200)).body).toEqual({ status: 'ok' });
+  });
+
+  it('proxies the Ollama model list and explains when none is configured', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/api/tags') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ models: [{ name: 'llama3.2:latest', size: 2019393189, modified_at: '2026-10-01T00:00:00Z' }, { model: 'qwen2.5' }, {}] }));
+      } else {
+        res.statusCode = 500;
+        res.end();
+      }
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as { port: number };
+    try {
+      const { app } = await setup({ ollama: new OllamaClient(`http://127.0.0.1:${port}/`) });
+      const res = await request(app).get('/ollama/models').expect(200);
+      expect(res.body.models).toEqual([
+        { name: 'llama3.2:latest', size: 2019393189, modifiedAt: '2026-10-01T00:00:00Z' },
+        { name: 'qwen2.5' },
+      ]);
+      const broken = await setup({ ollama: new OllamaClient(`http://127.0.0.1:${port}/sub`) });
+      expect((await request(broken.app).get('/ollama/models').expect(503)).body.error.message).toContain('answered 500');
+      const down = await setup({ ollama: new OllamaClient('http://127.0.0.1:1', 500) });
+      expect((await request(down.app).get('/ollama/models').expect(503)).body.error.message).toContain('did not answer');
+      const none = await setup();
+      expect((await request(none.app).get('/ollama/models').expect(503)).body.error.message).toBe(
+        'No Ollama endpoint is configured (sandbox.ollama.baseUrl)',
+      );
+    } finally {
+      server.close();
+    }
+  });
+});
