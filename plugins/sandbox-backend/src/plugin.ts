@@ -22,6 +22,7 @@ import { createRouter } from './router';
 import { OllamaClient } from './service/OllamaClient';
 import { Reconciler } from './service/Reconciler';
 import { SandboxService } from './service/SandboxService';
+import { SandboxMetrics } from './service/metrics';
 import { readTemplates } from './service/readTemplates';
 import { systemClock } from './service/types';
 
@@ -51,6 +52,8 @@ export const sandboxPlugin = createBackendPlugin({
         const store = await DatabaseSandboxStore.create({ database });
         const driver = createDriver(config, logger);
         const ollamaUrl = config.getOptionalString('sandbox.ollama.baseUrl');
+        const metrics = new SandboxMetrics();
+        metrics.countFrom(() => store.countByStateAndWorkspace());
         const service = new SandboxService({
           store,
           driver,
@@ -63,6 +66,7 @@ export const sandboxPlugin = createBackendPlugin({
           appBaseUrl: config.getString('app.baseUrl'),
           sshHostPattern: config.getOptionalString('sandbox.ssh.hostPattern') ?? '{name}.{workspace}.sandbox.localhost',
           sshUser: config.getOptionalString('sandbox.ssh.user') ?? 'sandbox',
+          metrics,
         });
 
         deps.permissionsRegistry.addPermissions(sandboxPermissions);
@@ -106,7 +110,17 @@ export const sandboxPlugin = createBackendPlugin({
               logger.warn(`reconciler skipped: ${(e as Error).message}`);
               return;
             }
-            await reconciler.reconcile();
+            try {
+              const report = await reconciler.reconcile();
+              metrics.reconcilerRuns.inc({ outcome: 'success' });
+              metrics.reconcilerDrift.inc({ kind: 'lost' }, report.lost.length);
+              metrics.reconcilerDrift.inc({ kind: 'orphan' }, report.orphansRemoved.length);
+              metrics.reconcilerDrift.inc({ kind: 'resumed' }, report.resumed.length);
+              metrics.reconcilerDrift.inc({ kind: 'auto_stopped' }, report.autoStopped.length);
+            } catch (e) {
+              metrics.reconcilerRuns.inc({ outcome: 'error' });
+              throw e;
+            }
           },
         });
 

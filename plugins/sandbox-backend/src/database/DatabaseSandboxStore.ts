@@ -168,6 +168,19 @@ export class DatabaseSandboxStore implements SandboxStore {
     await this.db('sandboxes').where({ id }).update({ last_activity_at: at });
   }
 
+  async countByStateAndWorkspace() {
+    const rows = await this.db('sandboxes')
+      .whereNot('state', 'deleted')
+      .select('state', 'workspace')
+      .count({ count: '*' })
+      .groupBy('state', 'workspace');
+    return (rows as Array<{ state: string; workspace: string; count: number | string }>).map(r => ({
+      state: String(r.state),
+      workspace: String(r.workspace),
+      count: Number(r.count),
+    }));
+  }
+
   private toRow(r: SandboxRecord): Row {
     return {
       id: r.id,

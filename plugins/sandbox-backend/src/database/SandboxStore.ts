@@ -78,4 +78,6 @@ export interface SandboxStore {
   ): Promise<SandboxRecord | undefined>;
   transitions(id: string): Promise<SandboxTransition[]>;
   touch(id: string, at: Date): Promise<void>;
+  /** Live sandboxes (not deleted) counted by state and workspace, for the `sandboxes` gauge. */
+  countByStateAndWorkspace(): Promise<Array<{ state: string; workspace: string; count: number }>>;
 }

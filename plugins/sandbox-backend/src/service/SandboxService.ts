@@ -18,6 +18,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { ListSandboxesFilter, SandboxRecord, SandboxStore } from '../database/SandboxStore';
 import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../drivers/types';
+import { SandboxMetrics } from './metrics';
 import { Clock, TemplateImage } from './types';
 
 /** Publishes state changes (the events service in the backend; a no-op in some tests). */
@@ -38,6 +39,7 @@ export interface SandboxServiceOptions {
   /** SSH host pattern for IDE links, with `{name}`, `{workspace}` and `{id}` placeholders. */
   sshHostPattern?: string;
   sshUser?: string;
+  metrics?: SandboxMetrics;
 }
 
 const STATES_WITH_RUNTIME: readonly SandboxState[] = ['running', 'stopped', 'stopping', 'failed', 'provisioning'];
@@ -166,6 +168,7 @@ export class SandboxService {
         timeoutSeconds: request.timeoutSeconds,
       });
     } catch (e) {
+      this.countDriverError('exec');
       throw this.userError(e);
     }
   }
@@ -178,6 +181,7 @@ export class SandboxService {
     try {
       return await this.options.driver.logs(record.externalId, { tail });
     } catch (e) {
+      this.countDriverError('logs');
       throw this.userError(e);
     }
   }
@@ -214,7 +218,8 @@ export class SandboxService {
     const record = await this.require(id);
     const moved = await this.move(record, from, 'provisioning', { reason: null });
     if (!moved) return;
-    const { driver, logger } = this.options;
+    const { driver, logger, metrics } = this.options;
+    const endTimer = metrics?.startProvisionTimer({ driver: driver.name, template: moved.template });
     try {
       const instance = moved.externalId
         ? await this.restartOrRecreate(moved)
@@ -225,7 +230,10 @@ export class SandboxService {
         startedAt: now,
         lastActivityAt: now,
       });
+      endTimer?.({ outcome: 'success' });
     } catch (e) {
+      endTimer?.({ outcome: 'failure' });
+      this.countDriverError('provision');
       const reason = this.userError(e).message;
       logger.warn(`sandbox ${moved.name} (${id}) failed to provision: ${reason}`);
       await this.cleanupRuntime(moved);
@@ -238,6 +246,7 @@ export class SandboxService {
       if (record.externalId) await this.options.driver.stop(record.externalId);
       await this.move(record, ['stopping'], 'stopped', {});
     } catch (e) {
+      this.countDriverError('stop');
       await this.move(record, ['stopping'], 'failed', { reason: `stop failed: ${this.userError(e).message}` });
     }
   }
@@ -247,6 +256,7 @@ export class SandboxService {
       await this.removeRuntime(record);
       await this.move(record, ['deleting'], 'deleted', {});
     } catch (e) {
+      this.countDriverError('remove');
       await this.move(record, ['deleting'], 'failed', { reason: `delete failed: ${this.userError(e).message}` });
     }
   }
@@ -373,6 +383,10 @@ export class SandboxService {
     for (const instance of leftovers) {
       await driver.remove(instance.externalId);
     }
+  }
+
+  private countDriverError(operation: string) {
+    this.options.metrics?.driverErrors.inc({ driver: this.options.driver.name, operation });
   }
 
   private async require(id: string): Promise<SandboxRecord> {
