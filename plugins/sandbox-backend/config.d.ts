@@ -14,6 +14,20 @@ export interface Config {
     templates?: {
       [name: string]: { image: string; env?: { [key: string]: string }; network?: boolean };
     };
+    /** Group or user entity refs of portal administrators (all permissions, all workspaces). */
+    admins?: string[];
+    /** Workspaces to create at start-up when they do not exist (idempotent). */
+    workspaces?: Array<{
+      name: string;
+      title?: string;
+      /** free | team | enterprise: the default quotas. */
+      plan?: string;
+      /** A catalog group whose members belong to the workspace. */
+      backingGroup?: string;
+      /** Role of the backing group's members. Default member. */
+      backingGroupRole?: string;
+      members?: Array<{ ref: string; role: string }>;
+    }>;
     /** IDE links: SSH host of a sandbox and the user to log in as. */
     ssh?: {
       /** Host pattern with `{name}`, `{workspace}`, `{id}`. Default `{name}.{workspace}.sandbox.localhost`. */

@@ -6,3 +6,9 @@
  */
 export { sandboxPlugin as default } from './plugin';
 export type { SandboxDriver, SandboxSpec, SandboxInstance } from './drivers/types';
+export {
+  sandboxConditions,
+  createSandboxConditionalDecision,
+  workspaceConditions,
+  createWorkspaceConditionalDecision,
+} from './permissions/conditions';

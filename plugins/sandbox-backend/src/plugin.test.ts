@@ -7,7 +7,10 @@ jest.setTimeout(60_000);
 
 const config = {
   app: { baseUrl: 'http://portal.test' },
-  sandbox: { driver: 'memory', reconciler: { schedule: { frequency: { minutes: 10 }, timeout: { minutes: 1 } } } },
+  sandbox: {
+    driver: 'memory',
+    workspaces: [{ name: 'default', plan: 'team', members: [{ ref: 'user:default/ada', role: 'owner' }] }],
+    reconciler: { schedule: { frequency: { minutes: 10 }, timeout: { minutes: 1 } } } },
   backend: { actions: { pluginSources: ['sandbox'] } },
 };
 

@@ -5,10 +5,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import {
-  SANDBOX_CHANGED_TOPIC,
-  sandboxPermissions,
-} from '@internal/plugin-sandbox-common';
+import { SANDBOX_CHANGED_TOPIC } from '@internal/plugin-sandbox-common';
+import { DatabaseWorkspaceStore } from './database/DatabaseWorkspaceStore';
+import { registerPermissions } from './permissions/register';
+import { AuditLog } from './service/AuditLog';
+import { WorkspaceService } from './service/WorkspaceService';
+import { readBootstrapWorkspaces } from './service/readTemplates';
 import {
   createCreateSandboxAction,
   createDeleteSandboxAction,
@@ -44,12 +46,22 @@ export const sandboxPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        userInfo: coreServices.userInfo,
         actionsRegistry: actionsRegistryServiceRef,
         events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, database, scheduler, httpAuth, httpRouter, permissions } = deps;
         const store = await DatabaseSandboxStore.create({ database });
+        const workspaceStore = new DatabaseWorkspaceStore(await database.getClient());
+        const workspaces = new WorkspaceService({
+          store: workspaceStore,
+          clock: systemClock,
+          logger,
+          admins: config.getOptionalStringArray('sandbox.admins') ?? [],
+        });
+        await workspaces.bootstrap(readBootstrapWorkspaces(config));
+        const audit = new AuditLog({ store: workspaceStore, clock: systemClock, logger });
         const driver = createDriver(config, logger);
         const ollamaUrl = config.getOptionalString('sandbox.ollama.baseUrl');
         const metrics = new SandboxMetrics();
@@ -67,9 +79,10 @@ export const sandboxPlugin = createBackendPlugin({
           sshHostPattern: config.getOptionalString('sandbox.ssh.hostPattern') ?? '{name}.{workspace}.sandbox.localhost',
           sshUser: config.getOptionalString('sandbox.ssh.user') ?? 'sandbox',
           metrics,
+          quotaLimits: async workspace => (await workspaceStore.getQuota(workspace)).limits,
         });
 
-        deps.permissionsRegistry.addPermissions(sandboxPermissions);
+        registerPermissions(deps.permissionsRegistry, { sandboxes: store, workspaces: workspaceStore });
         const actionDeps = { service, permissions, actionsRegistry: deps.actionsRegistry };
         createCreateSandboxAction(actionDeps);
         createListSandboxesAction(actionDeps);
@@ -83,6 +96,13 @@ export const sandboxPlugin = createBackendPlugin({
             permissions,
             logger,
             service,
+            workspaces,
+            audit,
+            claimsOf: async credentials => {
+              if ((credentials.principal as { type: string }).type !== 'user') return [];
+              const info = await deps.userInfo.getUserInfo(credentials);
+              return [info.userEntityRef, ...info.ownershipEntityRefs];
+            },
             ollama: ollamaUrl ? new OllamaClient(ollamaUrl) : undefined,
           }),
         );

@@ -21,6 +21,8 @@ async function setup(options: { deny?: string[]; ollama?: OllamaClient } = {}) {
     permissions,
     logger: harness.logger,
     service: harness.service,
+    workspaces: harness.workspaces,
+    audit: harness.audit,
     ollama: options.ollama,
   });
   const app = express();
@@ -110,7 +112,7 @@ describe('sandbox REST API', () => {
   it('denies what the permission policy denies, creating nothing', async () => {
     const { app, driver } = await setup({ deny: ['sandbox.create', 'sandbox.read'] });
     const res = await request(app).post('/sandboxes').send(body).expect(403);
-    expect(res.body.error.message).toBe('Not allowed: sandbox.create');
+    expect(res.body.error.message).toBe("Not allowed: sandbox.create on sandbox 'team-a'");
     expect(driver.instances.size).toBe(0);
     await request(app).get('/sandboxes/any').expect(403);
   });

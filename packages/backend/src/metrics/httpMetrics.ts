@@ -11,6 +11,16 @@ export const UNMATCHED_PLUGIN = 'none';
 const PLUGIN_PATH = /^\/api\/([a-z0-9][a-z0-9-]*)(?:\/|$)/;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
+/**
+ * Server-sent event streams (scaffolder task logs, TechDocs sync, ...) stay open for as long as
+ * someone watches them: timing them would turn every latency percentile into "minutes" and make
+ * the latency alert meaningless. They are not observed.
+ */
+export function isEventStream(res: Response): boolean {
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
+}
+
 /** Reads the plugin id out of a request path (`/api/catalog/entities` -> `catalog`). */
 export function pluginIdFromPath(path: string): string | undefined {
   return PLUGIN_PATH.exec(path)?.[1];
@@ -18,7 +28,8 @@ export function pluginIdFromPath(path: string): string | undefined {
 
 /**
  * Creates the `http_request_duration_seconds` histogram on the given registry and returns an
- * Express middleware that observes every request once its response has been sent.
+ * Express middleware that observes every request once its response has been sent (except
+ * server-sent event streams, see `isEventStream`).
  */
 export function createHttpMetricsMiddleware(options: {
   registry: Registry;
@@ -41,6 +52,9 @@ export function createHttpMetricsMiddleware(options: {
     const end = histogram.startTimer();
     const path = req.originalUrl.split('?')[0];
     res.once('finish', () => {
+      if (isEventStream(res)) {
+        return;
+      }
       const status = res.statusCode;
       // A 404 means no plugin router matched (or the resource is gone): do not trust the path.
       const plugin = status === 404 ? UNMATCHED_PLUGIN : pluginIdFromPath(path) ?? UNMATCHED_PLUGIN;

@@ -22,6 +22,11 @@ function pluginRoutes() {
   echo.get('/boom', () => {
     throw new Error('secret internals');
   });
+  echo.get('/events', (_req, res) => {
+    res.setHeader('Content-Type', 'text/event-stream');
+    res.write('data: hello\n\n');
+    res.end();
+  });
   routes.use('/api/echo', echo);
   return routes;
 }
@@ -32,11 +37,10 @@ afterEach(async () => {
 });
 
 /** Builds the root app exactly as the backend does, with Backstage's real middleware. */
-function start(metrics?: object) {
+function start(metrics?: object, logger = mockServices.logger.mock()) {
   const config = mockServices.rootConfig({
     data: { backend: { baseUrl: 'http://127.0.0.1' }, ...(metrics ? { metrics } : {}) },
   });
-  const logger = mockServices.logger.mock();
   const app = express();
   configureInstrumentedRouter({
     app,
@@ -84,6 +88,42 @@ describe('instrumentedRootHttpRouter', () => {
     expect(res.text).not.toContain('does-not-exist');
     // default process metrics are there too
     expect(res.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('does not time server-sent event streams (they stay open as long as someone watches)', async () => {
+    const server = start({ path: '/metrics' });
+    const stream = await request(server).get('/api/echo/events').expect(200);
+    expect(stream.headers['content-type']).toContain('text/event-stream');
+    const res = await request(server).get('/metrics').expect(200);
+    expect(res.text).not.toMatch(/plugin="echo",method="GET"/);
+  });
+
+  it('gives every request an X-Request-Id and logs it on the request line', async () => {
+    const logger = mockServices.logger.mock();
+    const server = start({ path: '/metrics' }, logger);
+
+    const given = await request(server)
+      .post('/api/echo/things')
+      .set('X-Request-Id', 'from-the-proxy-1')
+      .send({ name: 'a' })
+      .expect(201);
+    expect(given.headers['x-request-id']).toBe('from-the-proxy-1');
+
+    const failed = await request(server).get('/api/echo/boom').set('X-Request-Id', 'has spaces "and quotes"').expect(500);
+    const generated = failed.headers['x-request-id'];
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+
+    const scrape = await request(server).get('/metrics').expect(200);
+    expect(scrape.headers['x-request-id']).toBeDefined();
+
+    await new Promise(resolve => setImmediate(resolve));
+    const lines = (logger.info as jest.Mock).mock.calls.filter(([, meta]) => meta?.type === 'incomingRequest');
+    expect(lines.map(([, meta]) => [meta.url, meta.status, meta.requestId])).toEqual([
+      ['/api/echo/things', 201, 'from-the-proxy-1'],
+      ['/api/echo/boom', 500, generated],
+    ]);
+    expect(lines[0][0]).toMatch(/^"POST \/api\/echo\/things HTTP\/1.1" 201 /);
+    expect(lines[0][1].responseTimeMs).toBeGreaterThanOrEqual(0);
   });
 
   it('is the configure step of the backend root router', () => {

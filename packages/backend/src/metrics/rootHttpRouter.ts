@@ -8,6 +8,7 @@ import express, { Handler } from 'express';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, register as globalRegistry, Registry } from 'prom-client';
+import { createRequestIdMiddleware, createRequestLoggingMiddleware } from '../logging';
 import { createHttpMetricsMiddleware } from './httpMetrics';
 
 /** Where `/metrics` is served, read from the `metrics` config block (see config.d.ts). */
@@ -55,44 +56,50 @@ export function createMetricsHandler(registry: Registry): Handler {
 }
 
 /**
- * The backend's root HTTP router: Backstage's default middleware chain with three changes.
- * 1. Every request is timed into `http_request_duration_seconds`.
- * 2. The registry is served unauthenticated either at `metrics.path` on the main port (default
- *    `/metrics`) or on a dedicated `metrics.port`, which operators want when the main port is public.
- * 3. Unknown routes answer a JSON NotFoundError (the default answers an empty 404), and error
+ * The backend's root HTTP router: Backstage's default middleware chain with four changes.
+ * 1. Every request gets an id (`X-Request-Id`: a sane incoming one is kept, else a UUID), set on
+ *    the response and in `req.headers['x-request-id']` for plugins (../logging/requestId.ts).
+ * 2. The request log line (`type: incomingRequest`) carries that `requestId` and `responseTimeMs`
+ *    (../logging/requestLogging.ts replaces `middleware.logging()`, same message and fields).
+ * 3. Every request is timed into `http_request_duration_seconds`, and the registry is served
+ *    unauthenticated either at `metrics.path` on the main port (default `/metrics`) or on a
+ *    dedicated `metrics.port`, which operators want when the main port is public.
+ * 4. Unknown routes answer a JSON NotFoundError (the default answers an empty 404), and error
  *    responses never carry stack traces, in development too.
  * The chain mirrors `applyDefaults()` of @backstage/backend-defaults 0.19 (helmet, cors,
  * compression, logging, rate limit, health, routes); `backend.server.*` socket timeouts are not
- * applied here.
+ * applied here. The request id comes first so that everything after it, metrics scrapes and
+ * rejected requests included, answers with the header.
  */
 export function configureInstrumentedRouter(
   context: Omit<RootHttpRouterConfigureContext, 'server' | 'applyDefaults'>,
 ) {
   const { app, config, lifecycle, logger, middleware, healthRouter, routes } = context;
-    const trustProxy = config.getOptional('backend.trustProxy');
-    if (trustProxy !== undefined) {
-      app.set('trust proxy', trustProxy);
+  const trustProxy = config.getOptional('backend.trustProxy');
+  if (trustProxy !== undefined) {
+    app.set('trust proxy', trustProxy);
+  }
+  app.use(createRequestIdMiddleware());
+  const settings = readMetricsSettings(config);
+  if (settings.enabled) {
+    const registry = metricsRegistry();
+    app.use(createHttpMetricsMiddleware({ registry }));
+    const handler = createMetricsHandler(registry);
+    if (settings.port === undefined) {
+      app.get(settings.path, handler);
+    } else {
+      startMetricsServer({ settings, handler, lifecycle, logger });
     }
-    const settings = readMetricsSettings(config);
-    if (settings.enabled) {
-      const registry = metricsRegistry();
-      app.use(createHttpMetricsMiddleware({ registry }));
-      const handler = createMetricsHandler(registry);
-      if (settings.port === undefined) {
-        app.get(settings.path, handler);
-      } else {
-        startMetricsServer({ settings, handler, lifecycle, logger });
-      }
-    }
-    app.use(middleware.helmet());
-    app.use(middleware.cors());
-    app.use(middleware.compression());
-    app.use(middleware.logging());
-    app.use(middleware.rateLimit());
-    app.use(healthRouter);
-    app.use(routes);
-    app.use(notFoundAsJson);
-    app.use(middleware.error({ showStackTraces: false }));
+  }
+  app.use(middleware.helmet());
+  app.use(middleware.cors());
+  app.use(middleware.compression());
+  app.use(createRequestLoggingMiddleware({ logger }));
+  app.use(middleware.rateLimit());
+  app.use(healthRouter);
+  app.use(routes);
+  app.use(notFoundAsJson);
+  app.use(middleware.error({ showStackTraces: false }));
 }
 
 export const instrumentedRootHttpRouter = rootHttpRouterServiceFactory({

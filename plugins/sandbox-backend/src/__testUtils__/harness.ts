@@ -1,5 +1,8 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { DatabaseSandboxStore } from '../database/DatabaseSandboxStore';
+import { DatabaseWorkspaceStore } from '../database/DatabaseWorkspaceStore';
+import { AuditLog } from '../service/AuditLog';
+import { WorkspaceService } from '../service/WorkspaceService';
 import { InMemoryDriver } from '../drivers/memory/InMemoryDriver';
 import { Reconciler } from '../service/Reconciler';
 import { SandboxService } from '../service/SandboxService';
@@ -28,6 +31,13 @@ export async function createHarness() {
   const driver = new InMemoryDriver();
   const clock = new ManualClock();
   const logger = mockServices.logger.mock();
+  const workspaceStore = new DatabaseWorkspaceStore(knex);
+  const workspaces = new WorkspaceService({ store: workspaceStore, clock, logger, admins: ['group:default/platform-team'] });
+  await workspaces.bootstrap([
+    { name: 'team-a', plan: 'enterprise', backingGroup: 'group:default/team-a', backingGroupRole: 'member', members: [{ ref: 'user:default/ada', role: 'owner' }] },
+    { name: 'team-b', plan: 'enterprise', backingGroup: 'group:default/team-b', backingGroupRole: 'member' },
+  ]);
+  const audit = new AuditLog({ store: workspaceStore, clock, logger });
   const published: Array<{ sandboxId: string; state: string }> = [];
   const service = new SandboxService({
     store,
@@ -38,9 +48,10 @@ export async function createHarness() {
     templates: { ...DEFAULT_TEMPLATES, custom: { image: 'my/image:1', env: { FROM_TEMPLATE: 'yes' } } },
     appBaseUrl: 'http://portal.test/',
     sshHostPattern: '{name}.{workspace}.sandbox.test',
+    quotaLimits: async ws => (await workspaceStore.getQuota(ws)).limits,
   });
   const reconciler = new Reconciler({ store, driver, service, clock, logger, staleAfterSeconds: 60 });
-  return { knex, store, driver, clock, logger, service, reconciler, published };
+  return { knex, store, driver, clock, logger, service, reconciler, published, workspaceStore, workspaces, audit };
 }
 
 export const validRequest = {

@@ -66,7 +66,7 @@ By default the call waits until the sandbox runs (or fails, with the reason).
       if (!parsed.success) {
         throw new InputError(`Invalid sandbox request: ${formatZodError(parsed.error)}`);
       }
-      await authorizeOrThrow(permissions, credentials, sandboxCreatePermission);
+      await authorizeOrThrow(permissions, credentials, sandboxCreatePermission, parsed.data.workspace);
       let sandbox = await service.create(parsed.data, requireUser(credentials));
       if (input.wait) {
         sandbox = await service.waitFor(sandbox.id, ['running', 'failed', 'deleted'], waitTimeoutMs);

@@ -44,9 +44,19 @@ describe.each(databases.eachSupportedId())('DatabaseSandboxStore (%s)', database
     });
   });
 
+  beforeEach(async () => {
+    for (const name of ['team-a', 'team-b']) {
+      await knex('workspaces').insert({ name, title: name, plan: 'enterprise', created_at: new Date(), created_by: 'test' });
+    }
+  });
+
   afterEach(async () => {
     await knex('sandbox_transitions').delete();
     await knex('sandboxes').delete();
+    await knex('audit_events').delete();
+    await knex('workspace_quota_overrides').delete();
+    await knex('workspace_members').delete();
+    await knex('workspaces').delete();
   });
 
   it('round-trips a sandbox with its JSON fields and dates', async () => {

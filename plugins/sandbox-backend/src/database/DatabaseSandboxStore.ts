@@ -3,8 +3,14 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError } from '@backstage/errors';
-import type { SandboxState, SandboxTransition } from '@internal/plugin-sandbox-common';
+import type { SandboxSize, SandboxState, SandboxTransition } from '@internal/plugin-sandbox-common';
 import { Knex } from 'knex';
+import {
+  assertWithinQuota,
+  lockAndReadQuota,
+  STATES_HOLDING_COMPUTE,
+  STATES_HOLDING_SLOT,
+} from './quota';
 import {
   ListSandboxesFilter,
   SandboxRecord,
@@ -41,6 +47,9 @@ type Row = {
   started_at: Date | string | number | null;
   last_activity_at: Date | string | number | null;
   expires_at: Date | string | number | null;
+  cpus: number;
+  memory_mib: number;
+  disk_gib: number;
 };
 
 /** @internal */
@@ -61,6 +70,17 @@ export class DatabaseSandboxStore implements SandboxStore {
   async insert(record: SandboxRecord): Promise<void> {
     try {
       await this.db.transaction(async tx => {
+        // quota reserved in the same transaction that writes the row (invariant 1)
+        const { limits, usage, archived } = await lockAndReadQuota(tx, record.workspace);
+        if (archived) {
+          throw new ConflictError(`Workspace '${record.workspace}' is archived: no new sandboxes`);
+        }
+        assertWithinQuota(record.workspace, limits, usage, {
+          sandboxes: 1,
+          vcpus: record.size.cpus,
+          memoryMiB: record.size.memoryMiB,
+          diskGiB: record.size.diskGiB,
+        });
         await tx('sandboxes').insert(this.toRow(record));
         await tx('sandbox_transitions').insert({
           sandbox_id: record.id,
@@ -127,6 +147,18 @@ export class DatabaseSandboxStore implements SandboxStore {
       if (!current || !from.includes(current.state as SandboxState)) {
         return undefined;
       }
+      const startsCompute =
+        STATES_HOLDING_COMPUTE.includes(to) && !STATES_HOLDING_COMPUTE.includes(current.state);
+      if (startsCompute) {
+        // a start takes CPU and memory again: check it in this transaction
+        const { limits, usage } = await lockAndReadQuota(tx, current.workspace);
+        assertWithinQuota(current.workspace, limits, usage, {
+          sandboxes: STATES_HOLDING_SLOT.includes(current.state) ? 0 : 1,
+          vcpus: current.cpus,
+          memoryMiB: current.memory_mib,
+          diskGiB: STATES_HOLDING_SLOT.includes(current.state) ? 0 : current.disk_gib,
+        });
+      }
       const update: Partial<Row> = { state: to, updated_at: at };
       if (patch.reason !== undefined) update.reason = patch.reason;
       if (patch.externalId !== undefined) update.external_id = patch.externalId;
@@ -162,6 +194,31 @@ export class DatabaseSandboxStore implements SandboxStore {
       at: toDate(r.at)!.toISOString(),
       ...(r.reason ? { reason: r.reason } : {}),
     }));
+  }
+
+  async resize(id: string, size: SandboxSize, at: Date): Promise<SandboxRecord | undefined> {
+    return this.db.transaction(async tx => {
+      const current = await tx<Row>('sandboxes').where({ id, state: 'stopped' }).first();
+      if (!current) return undefined;
+      const { limits, usage } = await lockAndReadQuota(tx, current.workspace);
+      assertWithinQuota(current.workspace, limits, usage, {
+        sandboxes: 0,
+        vcpus: 0,
+        memoryMiB: 0,
+        diskGiB: Math.max(0, size.diskGiB - current.disk_gib),
+      });
+      const changed = await tx('sandboxes').where({ id, state: 'stopped' }).update({
+        size_name: size.name,
+        size: JSON.stringify(size),
+        cpus: size.cpus,
+        memory_mib: size.memoryMiB,
+        disk_gib: size.diskGiB,
+        updated_at: at,
+      });
+      if (changed !== 1) return undefined;
+      const row = await tx<Row>('sandboxes').where({ id }).first();
+      return row ? this.fromRow(row) : undefined;
+    });
   }
 
   async touch(id: string, at: Date): Promise<void> {
@@ -209,6 +266,9 @@ export class DatabaseSandboxStore implements SandboxStore {
       started_at: r.startedAt ?? null,
       last_activity_at: r.lastActivityAt ?? null,
       expires_at: r.expiresAt ?? null,
+      cpus: r.size.cpus,
+      memory_mib: r.size.memoryMiB,
+      disk_gib: r.size.diskGiB,
     };
   }
 

@@ -78,6 +78,8 @@ export interface SandboxStore {
   ): Promise<SandboxRecord | undefined>;
   transitions(id: string): Promise<SandboxTransition[]>;
   touch(id: string, at: Date): Promise<void>;
+  /** New size for a stopped sandbox; checks the disk quota in the same transaction. */
+  resize(id: string, size: SandboxSize, at: Date): Promise<SandboxRecord | undefined>;
   /** Live sandboxes (not deleted) counted by state and workspace, for the `sandboxes` gauge. */
   countByStateAndWorkspace(): Promise<Array<{ state: string; workspace: string; count: number }>>;
 }

@@ -24,8 +24,11 @@ export interface SandboxDriver {
   /** Creates and starts the sandbox (container + volume, or claim). Resolves once it runs. */
   create(spec: SandboxSpec, log?: DriverLogger): Promise<SandboxInstance>;
 
-  /** Starts a stopped sandbox again (same volume). */
-  start(externalId: string): Promise<SandboxInstance>;
+  /**
+   * Starts a stopped sandbox again (same volume). With `size`, the runtime's limits are set to it
+   * first (a stopped sandbox may have been resized).
+   */
+  start(externalId: string, options?: { size?: SandboxSize }): Promise<SandboxInstance>;
 
   /** Stops it, keeping its volume. */
   stop(externalId: string, options?: { timeoutSeconds?: number }): Promise<void>;

@@ -4,6 +4,7 @@ import {
   ExecRequest,
   ExecResult,
   ParsedCreateSandboxRequest,
+  QuotaLimits,
   SANDBOX_CHANGED_TOPIC,
   SANDBOX_SIZES,
   Sandbox,
@@ -17,6 +18,7 @@ import {
 } from '@internal/plugin-sandbox-common';
 import { randomBytes } from 'node:crypto';
 import { ListSandboxesFilter, SandboxRecord, SandboxStore } from '../database/SandboxStore';
+import { QuotaExceededError } from '../database/quota';
 import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../drivers/types';
 import { SandboxMetrics } from './metrics';
 import { Clock, TemplateImage } from './types';
@@ -40,6 +42,8 @@ export interface SandboxServiceOptions {
   sshHostPattern?: string;
   sshUser?: string;
   metrics?: SandboxMetrics;
+  /** Effective quota limits of a workspace (for the lifetime limit, checked before insert). */
+  quotaLimits?: (workspace: string) => Promise<QuotaLimits>;
 }
 
 const STATES_WITH_RUNTIME: readonly SandboxState[] = ['running', 'stopped', 'stopping', 'failed', 'provisioning'];
@@ -74,6 +78,15 @@ export class SandboxService {
     const now = clock.now();
     const size = SANDBOX_SIZES[request.size];
     const id = randomBytes(8).toString('hex');
+    let ttlSeconds = request.ttlSeconds;
+    const maxLifetime = (await this.options.quotaLimits?.(request.workspace))?.maxLifetimeSeconds ?? null;
+    if (maxLifetime !== null) {
+      if (ttlSeconds !== null && ttlSeconds > maxLifetime) {
+        this.countQuotaRejection(request.workspace, 'lifetime');
+        throw new QuotaExceededError(request.workspace, 'lifetime', 0, ttlSeconds, maxLifetime);
+      }
+      ttlSeconds ??= maxLifetime;
+    }
     const record: SandboxRecord = {
       id,
       name: request.name,
@@ -86,7 +99,7 @@ export class SandboxService {
       env: { ...(template?.env ?? {}), ...request.env },
       repo: request.repo,
       network: request.network || Boolean(template?.network),
-      ttlSeconds: request.ttlSeconds,
+      ttlSeconds,
       idleTimeoutSeconds: request.idleTimeoutSeconds,
       labels: request.labels,
       state: 'pending',
@@ -94,11 +107,19 @@ export class SandboxService {
       createdAt: now,
       updatedAt: now,
       lastActivityAt: now,
-      expiresAt: request.ttlSeconds ? new Date(now.getTime() + request.ttlSeconds * 1000) : undefined,
+      expiresAt: ttlSeconds ? new Date(now.getTime() + ttlSeconds * 1000) : undefined,
     };
-    await this.options.store.insert(record);
+    try {
+      await this.options.store.insert(record);
+    } catch (e) {
+      if (e instanceof QuotaExceededError) this.countQuotaRejection(e.workspace, e.resource);
+      throw e;
+    }
     await this.publish(record);
-    this.runInBackground(id, () => this.provision(id, ['pending']));
+    this.runInBackground(id, async () => {
+      const moved = await this.beginProvision(id, ['pending']);
+      if (moved) await this.runProvision(moved);
+    });
     return this.toApi(record);
   }
 
@@ -125,8 +146,40 @@ export class SandboxService {
     if (record.state !== 'stopped' && record.state !== 'failed') {
       throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only stopped or failed sandboxes can be started`);
     }
-    this.runInBackground(id, () => this.provision(id, ['stopped', 'failed']));
-    return this.toApi(record);
+    // the state change (with its quota check) happens now, so a rejection reaches the caller
+    let moved: SandboxRecord | undefined;
+    try {
+      moved = await this.beginProvision(id, ['stopped', 'failed']);
+    } catch (e) {
+      if (e instanceof QuotaExceededError) this.countQuotaRejection(e.workspace, e.resource);
+      throw e;
+    }
+    if (!moved) {
+      throw new ConflictError(`Sandbox '${record.name}' changed state meanwhile; try again`);
+    }
+    this.runInBackground(id, () => this.runProvision(moved!));
+    return this.toApi(moved);
+  }
+
+  /** Changes the size of a stopped sandbox (disk quota checked now, compute at the next start). */
+  async resize(id: string, sizeName: string): Promise<Sandbox> {
+    const size = SANDBOX_SIZES[sizeName];
+    if (!size) {
+      throw new InputError(`size: must be one of ${Object.keys(SANDBOX_SIZES).join(', ')}`);
+    }
+    const record = await this.require(id);
+    if (record.state !== 'stopped') {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only stopped sandboxes can be resized`);
+    }
+    try {
+      const updated = await this.options.store.resize(id, size, this.options.clock.now());
+      if (!updated) throw new ConflictError(`Sandbox '${record.name}' changed state meanwhile; try again`);
+      await this.publish(updated);
+      return this.toApi(updated);
+    } catch (e) {
+      if (e instanceof QuotaExceededError) this.countQuotaRejection(e.workspace, e.resource);
+      throw e;
+    }
   }
 
   async stop(id: string, reason?: string): Promise<Sandbox> {
@@ -215,9 +268,28 @@ export class SandboxService {
 
   /** from -> provisioning -> running | failed. A failed create leaves nothing behind. */
   async provision(id: string, from: readonly SandboxState[]): Promise<void> {
+    let moved: SandboxRecord | undefined;
+    try {
+      moved = await this.beginProvision(id, from);
+    } catch (e) {
+      if (!(e instanceof QuotaExceededError)) throw e;
+      this.countQuotaRejection(e.workspace, e.resource);
+      const record = await this.require(id);
+      await this.move(record, from, 'failed', { reason: e.message });
+      return;
+    }
+    if (moved) await this.runProvision(moved);
+  }
+
+  /** The compare-and-set into `provisioning` (quota-checked when it takes compute again). */
+  async beginProvision(id: string, from: readonly SandboxState[]): Promise<SandboxRecord | undefined> {
     const record = await this.require(id);
-    const moved = await this.move(record, from, 'provisioning', { reason: null });
-    if (!moved) return;
+    return this.move(record, from, 'provisioning', { reason: null });
+  }
+
+  /** The driver work of provisioning: -> running, or -> failed with the reason. */
+  async runProvision(moved: SandboxRecord): Promise<void> {
+    const id = moved.id;
     const { driver, logger, metrics } = this.options;
     const endTimer = metrics?.startProvisionTimer({ driver: driver.name, template: moved.template });
     try {
@@ -352,7 +424,7 @@ export class SandboxService {
     const { driver } = this.options;
     const existing = await driver.inspect(record.externalId!);
     if (existing) {
-      return driver.start(record.externalId!);
+      return driver.start(record.externalId!, { size: record.size });
     }
     // the runtime lost it (engine reset): build it again from the spec, with a fresh volume
     return driver.create(this.specOf(record));
@@ -383,6 +455,10 @@ export class SandboxService {
     for (const instance of leftovers) {
       await driver.remove(instance.externalId);
     }
+  }
+
+  private countQuotaRejection(workspace: string, resource: string) {
+    this.options.metrics?.quotaRejections.inc({ workspace, resource });
   }
 
   private countDriverError(operation: string) {

@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import type { WorkspaceRole } from '@internal/plugin-sandbox-common';
 import { TemplateImage } from './types';
 
 /** Built-in template -> image mapping; `sandbox.templates` in app-config overrides or adds. */
@@ -32,4 +33,19 @@ export function readTemplates(config: Config): Record<string, TemplateImage> {
     };
   }
   return templates;
+}
+
+/** Workspaces to create at start-up if missing (`sandbox.workspaces`), e.g. the local `default`. */
+export function readBootstrapWorkspaces(config: Config) {
+  return (config.getOptionalConfigArray('sandbox.workspaces') ?? []).map(ws => ({
+    name: ws.getString('name'),
+    ...(ws.has('title') ? { title: ws.getString('title') } : {}),
+    plan: (ws.getOptionalString('plan') ?? 'free') as 'free' | 'team' | 'enterprise',
+    ...(ws.has('backingGroup') ? { backingGroup: ws.getString('backingGroup') } : {}),
+    backingGroupRole: (ws.getOptionalString('backingGroupRole') ?? 'member') as WorkspaceRole,
+    members: (ws.getOptionalConfigArray('members') ?? []).map(m => ({
+      ref: m.getString('ref'),
+      role: m.getString('role') as WorkspaceRole,
+    })),
+  }));
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '@backstage/config';
-import type { ExecResult } from '@internal/plugin-sandbox-common';
+import type { ExecResult, SandboxSize } from '@internal/plugin-sandbox-common';
 import {
   DriverError,
   DriverExecRequest,
@@ -256,9 +256,21 @@ export class DockerDriver implements SandboxDriver {
     }
   }
 
-  async start(externalId: string): Promise<SandboxInstance> {
+  async start(externalId: string, options?: { size?: SandboxSize }): Promise<SandboxInstance> {
     await this.managed(externalId);
     try {
+      if (options?.size) {
+        const { cpus, memoryMiB, pids } = options.size;
+        await this.client.call('POST', `/containers/${encodeURIComponent(externalId)}/update`, {
+          body: {
+            NanoCpus: Math.round(cpus * 1e9),
+            Memory: memoryMiB * 1024 * 1024,
+            MemorySwap: memoryMiB * 1024 * 1024,
+            PidsLimit: pids,
+          },
+          what: `updating the limits of ${externalId}`,
+        });
+      }
       await this.client.startContainer(externalId);
     } catch (error) {
       throw this.asDriverError(error, `starting ${externalId} failed`);

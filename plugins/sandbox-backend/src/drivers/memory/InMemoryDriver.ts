@@ -1,4 +1,4 @@
-import type { ExecResult } from '@internal/plugin-sandbox-common';
+import type { ExecResult, SandboxSize } from '@internal/plugin-sandbox-common';
 import {
   DriverError,
   DriverExecRequest,
@@ -55,11 +55,19 @@ export class InMemoryDriver implements SandboxDriver {
     return this.view(instance);
   }
 
-  async start(externalId: string): Promise<SandboxInstance> {
+  async start(externalId: string, options?: { size?: SandboxSize }): Promise<SandboxInstance> {
     this.calls.push(`start:${externalId}`);
     await this.step('start');
     const instance = this.need(externalId);
     instance.status = 'running';
+    if (options?.size) {
+      instance.limits = {
+        ...instance.limits,
+        cpus: options.size.cpus,
+        memoryBytes: options.size.memoryMiB * 1024 * 1024,
+        pids: options.size.pids,
+      };
+    }
     return this.view(instance);
   }
 

@@ -1,0 +1,7 @@
+export {
+  REQUEST_ID_HEADER,
+  createRequestIdMiddleware,
+  isSaneRequestId,
+  requestIdOf,
+} from './requestId';
+export { createRequestLoggingMiddleware } from './requestLogging';
