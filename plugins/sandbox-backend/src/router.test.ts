@@ -170,3 +170,96 @@ describe('sandbox REST API', () => {
     }
   });
 });
+
+describe('workspace, quota and audit REST API', () => {
+  const me = mockCredentials.user().principal.userEntityRef;
+
+  it('creates a workspace with the caller as owner, updates, archives and lists it', async () => {
+    const { app } = await setup();
+    const created = await request(app).post('/workspaces').send({ name: 'ml', title: 'ML', plan: 'team' }).expect(201);
+    expect(created.body).toMatchObject({ name: 'ml', title: 'ML', plan: 'team', myRole: 'owner', members: [{ memberRef: me, role: 'owner' }] });
+    await request(app).post('/workspaces').send({ name: 'ml' }).expect(409);
+    await request(app).post('/workspaces').send({ name: 'Bad Name' }).expect(400);
+    await request(app).post('/workspaces').send({ name: 'x', backingGroup: 'user:default/x' }).expect(400);
+
+    const patched = await request(app).patch('/workspaces/ml').send({ title: 'Machine learning' }).expect(200);
+    expect(patched.body.title).toBe('Machine learning');
+    await request(app).patch('/workspaces/ml').send({ name: 'other' }).expect(400);
+    expect((await request(app).post('/workspaces/ml/archive').expect(200)).body.archived).toBe(true);
+    await request(app).post('/workspaces/ml/archive').expect(409);
+    expect((await request(app).post('/workspaces/ml/unarchive').expect(200)).body.archived).toBe(false);
+
+    const list = await request(app).get('/workspaces').expect(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ name: 'ml', myRole: 'owner' })]);
+    expect((await request(app).get('/workspaces/ml').expect(200)).body.quota.plan).toBe('team');
+    await request(app).get('/workspaces/nope').expect(404);
+  });
+
+  it('sets and removes members by URL-encoded entity ref', async () => {
+    const { app } = await setup();
+    await request(app).post('/workspaces').send({ name: 'ml' }).expect(201);
+    const ref = encodeURIComponent('group:default/data-team');
+    const set = await request(app).put(`/workspaces/ml/members/${ref}`).send({ role: 'viewer' }).expect(200);
+    expect(set.body).toMatchObject({ memberRef: 'group:default/data-team', role: 'viewer' });
+    await request(app).put(`/workspaces/ml/members/${ref}`).send({ role: 'king' }).expect(400);
+    await request(app).put(`/workspaces/ml/members/${encodeURIComponent('nobody')}`).send({ role: 'viewer' }).expect(400);
+    await request(app).delete(`/workspaces/ml/members/${ref}`).expect(204);
+    await request(app).delete(`/workspaces/ml/members/${ref}`).expect(404);
+    await request(app).delete(`/workspaces/ml/members/${encodeURIComponent(me)}`).expect(409);
+  });
+
+  it('reads and overrides quotas, and reports activity', async () => {
+    const { app } = await setup();
+    const q = await request(app).put('/workspaces/team-a/quota').send({ maxSandboxes: 1, maxVcpus: null }).expect(200);
+    expect(q.body.limits).toMatchObject({ maxSandboxes: 1, maxVcpus: null });
+    await request(app).put('/workspaces/team-a/quota').send({ maxSandboxes: -1 }).expect(400);
+    await request(app).post('/sandboxes').send(body).expect(201);
+    const over = await request(app).post('/sandboxes').send({ ...body, name: 'second' }).expect(409);
+    expect(over.body.error.message).toContain("sandboxes limit is 1, 1 in use");
+    expect((await request(app).get('/workspaces/team-a/quota').expect(200)).body.usage.sandboxes).toBe(1);
+    const activity = await request(app).get('/workspaces/team-a/activity?days=2').expect(200);
+    expect(activity.body.days).toHaveLength(2);
+    expect(activity.body.days[1]).toMatchObject({ day: '2026-11-01', created: 1 });
+    await request(app).get('/workspaces/team-a/activity?days=0').expect(400);
+  });
+
+  it('records every mutation in the audit log with its outcome and request id, and filters it', async () => {
+    const { app, service } = await setup({ deny: ['sandbox.delete'] });
+    const created = await request(app).post('/sandboxes').set('x-request-id', 'req-123').send(body).expect(201);
+    await request(app).post('/sandboxes').send({ ...body, size: 'huge' }).expect(400);
+    await service.idle();
+    await request(app).delete(`/sandboxes/${created.body.id}`).expect(403);
+    await request(app).post(`/sandboxes/${created.body.id}/stop`).expect(202);
+    await service.idle();
+    await request(app).post(`/sandboxes/${created.body.id}/resize`).send({ size: 'medium' }).expect(202);
+
+    const log = await request(app).get('/audit?limit=10').expect(200);
+    expect(log.body.items.map((e: any) => `${e.action}:${e.outcome}`)).toEqual([
+      'sandbox.resize:success',
+      'sandbox.stop:success',
+      'sandbox.delete:denied',
+      'sandbox.create:invalid',
+      'sandbox.create:success',
+    ]);
+    const first = log.body.items[4];
+    expect(first).toMatchObject({ actor: me, targetType: 'sandbox', targetId: created.body.id, workspace: 'team-a', requestId: 'req-123' });
+    expect(log.body.items[2].message).toBe(`Not allowed: sandbox.delete on sandbox '${created.body.id}'`);
+
+    const page1 = await request(app).get('/audit?limit=2').expect(200);
+    const page2 = await request(app).get(`/audit?limit=2&cursor=${page1.body.nextCursor}`).expect(200);
+    expect(page2.body.items.map((e: any) => e.action)).toEqual(['sandbox.delete', 'sandbox.create']);
+    const denied = await request(app).get('/audit?outcome=denied').expect(200);
+    expect(denied.body.items).toHaveLength(1);
+    await request(app).get('/audit?outcome=maybe').expect(400);
+  });
+
+  it('limits the audit log to the workspaces the caller manages without audit.read', async () => {
+    const { app, workspaces } = await setup({ deny: ['sandbox.audit.read'] });
+    await request(app).post('/workspaces').send({ name: 'mine' }).expect(201);
+    await request(app).post('/sandboxes').send(body).expect(201); // team-a: not a member
+    await workspaces.store.appendAudit({ at: new Date(), actor: 'x', action: 'sandbox.create', targetType: 'sandbox', targetId: 'y', workspace: 'mine', outcome: 'success' });
+    const res = await request(app).get('/audit').expect(200);
+    expect(res.body.items.map((e: any) => e.workspace)).toEqual(['mine']);
+    await request(app).get('/audit?workspace=team-a').expect(403);
+  });
+});
