@@ -7,7 +7,8 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { SANDBOX_CHANGED_TOPIC } from '@internal/plugin-sandbox-common';
 import { DatabaseWorkspaceStore } from './database/DatabaseWorkspaceStore';
-import { registerPermissions } from './permissions/register';
+import { permissionResourceLoaders, registerPermissions } from './permissions/register';
+import { SandboxAuthorizer } from './service/authorize';
 import { AuditLog } from './service/AuditLog';
 import { WorkspaceService } from './service/WorkspaceService';
 import { readBootstrapWorkspaces } from './service/readTemplates';
@@ -83,7 +84,11 @@ export const sandboxPlugin = createBackendPlugin({
         });
 
         registerPermissions(deps.permissionsRegistry, { sandboxes: store, workspaces: workspaceStore });
-        const actionDeps = { service, permissions, actionsRegistry: deps.actionsRegistry };
+        const authorizer = new SandboxAuthorizer({
+          permissions,
+          ...permissionResourceLoaders({ sandboxes: store, workspaces: workspaceStore }),
+        });
+        const actionDeps = { service, authorizer, actionsRegistry: deps.actionsRegistry };
         createCreateSandboxAction(actionDeps);
         createListSandboxesAction(actionDeps);
         createGetSandboxAction(actionDeps);
@@ -94,6 +99,7 @@ export const sandboxPlugin = createBackendPlugin({
           await createRouter({
             httpAuth,
             permissions,
+            authorizer,
             logger,
             service,
             workspaces,

@@ -6,19 +6,26 @@ import http from 'node:http';
 import request from 'supertest';
 import { createHarness } from './__testUtils__/harness';
 import { createRouter } from './router';
+import { permissionResourceLoaders } from './permissions/register';
+import { SandboxAuthorizer } from './service/authorize';
 import { OllamaClient } from './service/OllamaClient';
 
 async function setup(options: { deny?: string[]; ollama?: OllamaClient } = {}) {
   const harness = await createHarness();
+  const decide = (name: string) => ({
+    result: options.deny?.includes(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+  });
   const permissions = mockServices.permissions.mock({
-    authorize: async requests =>
-      requests.map(r => ({
-        result: options.deny?.includes(r.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-      })),
+    authorize: async requests => requests.map(r => decide(r.permission.name)),
+    authorizeConditional: async requests => requests.map(r => decide(r.permission.name)) as any,
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),
     permissions,
+    authorizer: new SandboxAuthorizer({
+      permissions,
+      ...permissionResourceLoaders({ sandboxes: harness.store, workspaces: harness.workspaceStore }),
+    }),
     logger: harness.logger,
     service: harness.service,
     workspaces: harness.workspaces,
@@ -117,17 +124,29 @@ describe('sandbox REST API', () => {
     await request(app).get('/sandboxes/any').expect(403);
   });
 
-  it('hides sandboxes the caller may not read from lists', async () => {
+  it('hides sandboxes the caller may not read from lists, deciding once per page', async () => {
     const { app, service, permissions } = await setup();
     await request(app).post('/sandboxes').send(body).expect(201);
-    await request(app).post('/sandboxes').send({ ...body, name: 'other' }).expect(201);
+    await request(app).post('/sandboxes').send({ ...body, workspace: 'team-b', name: 'visible' }).expect(201);
     await service.idle();
-    permissions.authorize.mockImplementation(async reqs =>
-      reqs.map((_r, i) => ({ result: i === 0 ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
-    );
+    // conditional: readable where group:default/team-b is a member, i.e. team-b only
+    permissions.authorizeConditional.mockClear();
+    permissions.authorizeConditional.mockImplementation(async () => [
+      {
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'sandbox',
+        resourceType: 'sandbox',
+        conditions: { rule: 'HAS_WORKSPACE_ROLE', resourceType: 'sandbox', params: { claims: ['group:default/team-b'], roles: ['member'] } },
+      } as any,
+    ]);
     const res = await request(app).get('/sandboxes').expect(200);
-    expect(res.body.items).toHaveLength(1);
+    expect(res.body.items.map((s: any) => s.name)).toEqual(['visible']);
     expect(res.body.totalCount).toBe(1);
+    expect(permissions.authorizeConditional).toHaveBeenCalledTimes(1);
+    const other = res.body.items[0].id;
+    await request(app).get(`/sandboxes/${other}`).expect(200);
+    const hidden = (await service.list({ workspace: 'team-a', limit: 1 })).items[0].id;
+    await request(app).get(`/sandboxes/${hidden}`).expect(403);
   });
 
   it('reports the driver health', async () => {

@@ -36,11 +36,12 @@ import { AuditLog, AuditTarget } from './service/AuditLog';
 import { OllamaClient } from './service/OllamaClient';
 import { SandboxService } from './service/SandboxService';
 import { WorkspaceService } from './service/WorkspaceService';
-import { authorizeOrThrow, filterReadable, requireUser } from './service/authorize';
+import { requireUser, SandboxAuthorizer } from './service/authorize';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   logger: LoggerService;
   service: SandboxService;
   workspaces: WorkspaceService;
@@ -66,7 +67,7 @@ export type ClaimsResolver = (credentials: BackstageCredentials) => Promise<stri
 export async function createRouter(
   options: RouterOptions & { claimsOf?: ClaimsResolver },
 ): Promise<express.Router> {
-  const { httpAuth, permissions, service, workspaces, audit, ollama } = options;
+  const { httpAuth, permissions, authorizer, service, workspaces, audit, ollama } = options;
   const claimsOf: ClaimsResolver =
     options.claimsOf ??
     (async c => ((c.principal as { userEntityRef?: string }).userEntityRef ? [(c.principal as any).userEntityRef] : []));
@@ -84,7 +85,7 @@ export async function createRouter(
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
   ) {
-    await authorizeOrThrow(permissions, credentials, permission, resourceRef);
+    await authorizer.authorize(credentials, permission, resourceRef);
   }
 
   /** A mutation: authorised and audited (one entry, whatever the outcome). */
@@ -133,7 +134,7 @@ export async function createRouter(
     const query = parse(listSandboxesQuerySchema, req.query, 'query');
     const credentials = await credentialsOf(req);
     const page = await service.list(query as any);
-    const items = await filterReadable(permissions, credentials, sandboxReadPermission, page.items);
+    const items = await authorizer.filter(credentials, sandboxReadPermission, page.items);
     res.json({ ...page, items, totalCount: page.totalCount - (page.items.length - items.length) });
   });
 
@@ -264,10 +265,8 @@ export async function createRouter(
     if (global.result !== AuthorizeResult.ALLOW) {
       const claims = await claimsOf(credentials);
       const mine = [...(await workspaces.store.workspacesOf(claims)).keys()];
-      const decisions = mine.length
-        ? await permissions.authorize(mine.map(name => ({ permission: workspaceManagePermission, resourceRef: name })), { credentials })
-        : [];
-      visible = mine.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW);
+      const manageable = await authorizer.filter(credentials, workspaceManagePermission, mine.map(id => ({ id })));
+      visible = manageable.map(w => w.id);
       if (query.workspace && !visible.includes(query.workspace)) {
         throw new NotAllowedError(`Not allowed to read the audit log of workspace '${query.workspace}'`);
       }

@@ -1,4 +1,3 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { InputError } from '@backstage/errors';
 import {
@@ -8,17 +7,17 @@ import {
   SANDBOX_SIZES,
 } from '@internal/plugin-sandbox-common';
 import { SandboxService } from '../service/SandboxService';
-import { authorizeOrThrow, requireUser } from '../service/authorize';
+import { requireUser, SandboxAuthorizer } from '../service/authorize';
 import { sandboxOutputSchema, toSandboxOutput } from './shared';
 
 export const createCreateSandboxAction = ({
   service,
-  permissions,
+  authorizer,
   actionsRegistry,
   waitTimeoutMs = 120_000,
 }: {
   service: SandboxService;
-  permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   actionsRegistry: ActionsRegistryService;
   waitTimeoutMs?: number;
 }) => {
@@ -66,7 +65,7 @@ By default the call waits until the sandbox runs (or fails, with the reason).
       if (!parsed.success) {
         throw new InputError(`Invalid sandbox request: ${formatZodError(parsed.error)}`);
       }
-      await authorizeOrThrow(permissions, credentials, sandboxCreatePermission, parsed.data.workspace);
+      await authorizer.authorize(credentials, sandboxCreatePermission, parsed.data.workspace);
       let sandbox = await service.create(parsed.data, requireUser(credentials));
       if (input.wait) {
         sandbox = await service.waitFor(sandbox.id, ['running', 'failed', 'deleted'], waitTimeoutMs);

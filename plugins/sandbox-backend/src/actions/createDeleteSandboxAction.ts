@@ -1,17 +1,16 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { sandboxDeletePermission } from '@internal/plugin-sandbox-common';
 import { SandboxService } from '../service/SandboxService';
-import { authorizeOrThrow } from '../service/authorize';
+import { SandboxAuthorizer } from '../service/authorize';
 import { sandboxOutputSchema, toSandboxOutput } from './shared';
 
 export const createDeleteSandboxAction = ({
   service,
-  permissions,
+  authorizer,
   actionsRegistry,
 }: {
   service: SandboxService;
-  permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   actionsRegistry: ActionsRegistryService;
 }) => {
   actionsRegistry.register({
@@ -28,7 +27,7 @@ When the sandbox is no longer needed. Prefer stop-sandbox if the work may contin
     },
     examples: [{ title: 'Delete a sandbox', input: { id: '3f2a9c0d1e4b5a68' } }],
     action: async ({ input, credentials }) => {
-      await authorizeOrThrow(permissions, credentials, sandboxDeletePermission, input.id);
+      await authorizer.authorize(credentials, sandboxDeletePermission, input.id);
       return { output: toSandboxOutput(await service.delete(input.id)) };
     },
   });

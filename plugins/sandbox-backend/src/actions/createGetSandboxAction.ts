@@ -1,17 +1,16 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { sandboxReadPermission } from '@internal/plugin-sandbox-common';
 import { SandboxService } from '../service/SandboxService';
-import { authorizeOrThrow } from '../service/authorize';
+import { SandboxAuthorizer } from '../service/authorize';
 import { sandboxOutputSchema, toSandboxOutput } from './shared';
 
 export const createGetSandboxAction = ({
   service,
-  permissions,
+  authorizer,
   actionsRegistry,
 }: {
   service: SandboxService;
-  permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   actionsRegistry: ActionsRegistryService;
 }) => {
   actionsRegistry.register({
@@ -28,7 +27,7 @@ To check whether a sandbox is running before using it, or why it failed.`,
     },
     examples: [{ title: 'One sandbox', input: { id: '3f2a9c0d1e4b5a68' } }],
     action: async ({ input, credentials }) => {
-      await authorizeOrThrow(permissions, credentials, sandboxReadPermission, input.id);
+      await authorizer.authorize(credentials, sandboxReadPermission, input.id);
       return { output: toSandboxOutput(await service.get(input.id)) };
     },
   });

@@ -1,17 +1,16 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { SANDBOX_STATES, sandboxReadPermission } from '@internal/plugin-sandbox-common';
 import { SandboxService } from '../service/SandboxService';
-import { filterReadable } from '../service/authorize';
+import { SandboxAuthorizer } from '../service/authorize';
 import { sandboxOutputSchema, toSandboxOutput } from './shared';
 
 export const createListSandboxesAction = ({
   service,
-  permissions,
+  authorizer,
   actionsRegistry,
 }: {
   service: SandboxService;
-  permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   actionsRegistry: ActionsRegistryService;
 }) => {
   actionsRegistry.register({
@@ -43,7 +42,7 @@ To find a sandbox's id, or to see what is running in a workspace.
     examples: [{ title: 'Running sandboxes', input: { state: 'running', limit: 20 } }],
     action: async ({ input, credentials }) => {
       const page = await service.list(input);
-      const items = await filterReadable(permissions, credentials, sandboxReadPermission, page.items);
+      const items = await authorizer.filter(credentials, sandboxReadPermission, page.items);
       return {
         output: {
           items: items.map(toSandboxOutput),

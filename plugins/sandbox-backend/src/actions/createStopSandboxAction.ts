@@ -1,17 +1,16 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { sandboxUpdatePermission } from '@internal/plugin-sandbox-common';
 import { SandboxService } from '../service/SandboxService';
-import { authorizeOrThrow } from '../service/authorize';
+import { SandboxAuthorizer } from '../service/authorize';
 import { sandboxOutputSchema, toSandboxOutput } from './shared';
 
 export const createStopSandboxAction = ({
   service,
-  permissions,
+  authorizer,
   actionsRegistry,
 }: {
   service: SandboxService;
-  permissions: PermissionsService;
+  authorizer: SandboxAuthorizer;
   actionsRegistry: ActionsRegistryService;
 }) => {
   actionsRegistry.register({
@@ -28,7 +27,7 @@ When the work in a sandbox is paused, to free its CPU and memory.`,
     },
     examples: [{ title: 'Stop a sandbox', input: { id: '3f2a9c0d1e4b5a68' } }],
     action: async ({ input, credentials }) => {
-      await authorizeOrThrow(permissions, credentials, sandboxUpdatePermission, input.id);
+      await authorizer.authorize(credentials, sandboxUpdatePermission, input.id);
       return { output: toSandboxOutput(await service.stop(input.id)) };
     },
   });
