@@ -4,15 +4,20 @@ export interface Config {
   /** Sandbox backend settings. */
   sandbox?: {
     /**
-     * Which driver runs sandboxes: `docker` (default; the Docker Engine API on a unix socket) or
-     * `memory` (nothing runs; for UI work and demos).
+     * Which driver runs sandboxes: `docker` (default; the Docker Engine API on a unix socket),
+     * `kubernetes` (Crossplane `Sandbox` XRs in a cluster; see `sandbox.kubernetes`) or `memory`
+     * (nothing runs; for UI work and demos).
      */
-    driver?: 'docker' | 'memory';
+    driver?: 'docker' | 'kubernetes' | 'memory';
     /** Base URL of an Ollama server; the `ollama` template gets it as OLLAMA_HOST and the portal proxies its model list. */
     ollama?: { baseUrl?: string };
     /** Template name -> image (and extra env, network) for sandboxes; adds to or overrides the built-in python, node, ollama, base. */
     templates?: {
-      [name: string]: { image: string; env?: { [key: string]: string }; network?: boolean };
+      [name: string]: {
+        image: string;
+        env?: { [key: string]: string };
+        network?: boolean;
+      };
     };
     /** Group or user entity refs of portal administrators (all permissions, all workspaces). */
     admins?: string[];
@@ -65,6 +70,40 @@ export interface Config {
        * portal host itself is intended (tests, single-user setups).
        */
       gitAllowedProtocols?: string[];
+    };
+    /**
+     * Settings of the Kubernetes driver (`driver: kubernetes`) and of the scaffolder action
+     * `crossplane:claim:apply`: the cluster with Crossplane and the portal's XRDs and compositions
+     * (k8s/crossplane, docs/operators/kubernetes.md).
+     */
+    kubernetes?: {
+      /** Path of a kubeconfig file. Default: in-cluster when running in a pod, else `KUBECONFIG` / `~/.kube/config`. */
+      kubeconfigPath?: string;
+      /** Context of the kubeconfig to use. Default: its current context. */
+      context?: string;
+      /** Use the pod's ServiceAccount (true), or never (false). Default: when `KUBERNETES_SERVICE_HOST` is set. */
+      inCluster?: boolean;
+      /** Which Compositions the XRs select (label `provider`). Default `local`. */
+      provider?: 'aws' | 'gcp' | 'azure' | 'local';
+      /** Workspace namespaces (and Workspace XR names) are `<namespacePrefix><workspace>`. Default `ws-`. */
+      namespacePrefix?: string;
+      /** StorageClass of sandbox volumes. Default: the composition's (`portal-sandbox`). */
+      storageClass?: string;
+      /** How long creating or starting a sandbox may take until it is Ready. Default 600 seconds. */
+      readyTimeoutSeconds?: number;
+      /** Pause between two status reads while waiting. Default 2000 ms. */
+      pollIntervalMs?: number;
+      /** Create the workspace's Workspace XR (namespace, quota, RBAC) before its first sandbox. Default true. */
+      ensureWorkspaces?: boolean;
+      /** Quota of the Workspaces created that way. Default 8 CPUs, 16384 MiB, 100 GiB, 10 sandboxes. */
+      workspaceQuota?: {
+        cpus: number;
+        memoryMiB: number;
+        storageGiB?: number;
+        maxSandboxes: number;
+      };
+      /** The portal's ServiceAccount, given write access in each workspace namespace. Default sandbox-portal/sandbox-portal. */
+      serviceAccount?: { name: string; namespace: string };
     };
   };
 }

@@ -6,7 +6,14 @@
 export { default } from './alpha';
 export * from './alpha';
 export * from './api';
-export { rootRouteRef, sandboxRouteRef, catalogEntityRouteRef } from './routes';
+export {
+  rootRouteRef,
+  sandboxRouteRef,
+  catalogEntityRouteRef,
+  workspacesRouteRef,
+  workspaceRouteRef,
+  auditRouteRef,
+} from './routes';
 export {
   SANDBOX_ID_ANNOTATION,
   SANDBOX_RESOURCE_TYPE,

@@ -11,3 +11,12 @@ export const catalogEntityRouteRef = createExternalRouteRef({
   params: ['namespace', 'kind', 'name'],
   defaultTarget: 'catalog.catalogEntity',
 });
+
+/** The workspaces list, `/workspaces`. */
+export const workspacesRouteRef = createRouteRef();
+
+/** One workspace, `/workspaces/:name`. */
+export const workspaceRouteRef = createRouteRef({ params: ['name'] });
+
+/** The audit log, `/audit`. */
+export const auditRouteRef = createRouteRef();

@@ -4,12 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
+  createCrossplaneClaimApplyAction,
   createSandboxCreateAction,
   createSandboxDeleteAction,
 } from './actions';
 
 /**
- * Adds the `sandbox:create` and `sandbox:delete` actions to the scaffolder.
+ * Adds the `sandbox:create`, `sandbox:delete` and `crossplane:claim:apply` actions to the scaffolder.
  *
  * @public
  */
@@ -22,11 +23,13 @@ export const scaffolderModuleSandbox = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        config: coreServices.rootConfig,
       },
-      async init({ scaffolder, discovery, auth }) {
+      async init({ scaffolder, discovery, auth, config }) {
         scaffolder.addActions(
           createSandboxCreateAction({ discovery, auth }),
           createSandboxDeleteAction({ discovery, auth }),
+          createCrossplaneClaimApplyAction({ config }),
         );
       },
     });

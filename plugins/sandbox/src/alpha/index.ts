@@ -1,4 +1,10 @@
 export { sandboxPlugin as default } from './plugin';
 export { sandboxApi } from './apis';
-export { sandboxListPage, sandboxDetailPage } from './pages';
+export {
+  sandboxListPage,
+  sandboxDetailPage,
+  sandboxWorkspacesPage,
+  sandboxWorkspacePage,
+  sandboxAuditPage,
+} from './pages';
 export { sandboxStatusEntityCard } from './entityCards';

@@ -1,6 +1,14 @@
 import { PageBlueprint } from '@backstage/frontend-plugin-api';
 import DnsIcon from '@material-ui/icons/Dns';
-import { rootRouteRef, sandboxRouteRef } from '../routes';
+import GroupWorkIcon from '@material-ui/icons/GroupWork';
+import HistoryIcon from '@material-ui/icons/History';
+import {
+  auditRouteRef,
+  rootRouteRef,
+  sandboxRouteRef,
+  workspaceRouteRef,
+  workspacesRouteRef,
+} from '../routes';
 
 /**
  * `/sandboxes`. Its title and icon also make it the "Sandboxes" nav item: in
@@ -27,4 +35,44 @@ export const sandboxDetailPage = PageBlueprint.make({
   },
 });
 
-export default [sandboxListPage, sandboxDetailPage];
+/** `/workspaces`, the "Workspaces" nav item. */
+export const sandboxWorkspacesPage = PageBlueprint.make({
+  name: 'workspaces',
+  params: {
+    path: '/workspaces',
+    routeRef: workspacesRouteRef,
+    title: 'Workspaces',
+    icon: <GroupWorkIcon fontSize="inherit" />,
+    loader: () => import('../components/WorkspacesPage').then(m => <m.WorkspacesPage />),
+  },
+});
+
+/** `/workspaces/:name`. No icon, so it stays out of the nav. */
+export const sandboxWorkspacePage = PageBlueprint.make({
+  name: 'workspace',
+  params: {
+    path: '/workspaces/:name',
+    routeRef: workspaceRouteRef,
+    loader: () => import('../components/WorkspacePage').then(m => <m.WorkspacePage />),
+  },
+});
+
+/** `/audit`, the "Audit log" nav item. */
+export const sandboxAuditPage = PageBlueprint.make({
+  name: 'audit',
+  params: {
+    path: '/audit',
+    routeRef: auditRouteRef,
+    title: 'Audit log',
+    icon: <HistoryIcon fontSize="inherit" />,
+    loader: () => import('../components/AuditLogPage').then(m => <m.AuditLogPage />),
+  },
+});
+
+export default [
+  sandboxListPage,
+  sandboxDetailPage,
+  sandboxWorkspacesPage,
+  sandboxWorkspacePage,
+  sandboxAuditPage,
+];

@@ -1,12 +1,20 @@
 import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
-import { catalogEntityRouteRef, rootRouteRef, sandboxRouteRef } from '../routes';
+import {
+  auditRouteRef,
+  catalogEntityRouteRef,
+  rootRouteRef,
+  sandboxRouteRef,
+  workspaceRouteRef,
+  workspacesRouteRef,
+} from '../routes';
 import apis from './apis';
 import pages from './pages';
 import entityCards from './entityCards';
 
 /**
- * The sandbox plugin: the sandbox list and detail pages, the "Sandboxes" nav
- * item, the sandbox backend client and the sandbox entity card.
+ * The sandbox plugin: the sandbox list and detail pages, the workspaces list and
+ * workspace pages, the audit log, their nav items ("Sandboxes", "Workspaces",
+ * "Audit log"), the sandbox backend client and the sandbox entity card.
  */
 export const sandboxPlugin = createFrontendPlugin({
   pluginId: 'sandbox',
@@ -15,6 +23,9 @@ export const sandboxPlugin = createFrontendPlugin({
   routes: {
     root: rootRouteRef,
     sandbox: sandboxRouteRef,
+    workspaces: workspacesRouteRef,
+    workspace: workspaceRouteRef,
+    audit: auditRouteRef,
   },
   externalRoutes: {
     catalogEntity: catalogEntityRouteRef,

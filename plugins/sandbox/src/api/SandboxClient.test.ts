@@ -1,17 +1,30 @@
 import { ResponseError } from '@backstage/errors';
 import type { FetchApi } from '@backstage/frontend-plugin-api';
 import { mockApis } from '@backstage/frontend-test-utils';
+import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
 import { SandboxClient } from './SandboxClient';
-import { makeSandbox } from '../testUtils/fixtures';
+import {
+  makeActivity,
+  makeAuditEntry,
+  makeQuota,
+  makeSandbox,
+  makeWorkspace,
+  makeWorkspaceDetails,
+} from '../testUtils/fixtures';
 
 const BASE = 'http://backend.test/api/sandbox';
 
 function jsonResponse(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
-    statusText: { 200: 'OK', 201: 'Created', 202: 'Accepted', 404: 'Not Found', 409: 'Conflict' }[
-      status
-    ],
+    statusText: {
+      200: 'OK',
+      201: 'Created',
+      202: 'Accepted',
+      403: 'Forbidden',
+      404: 'Not Found',
+      409: 'Conflict',
+    }[status],
     headers: { 'Content-Type': 'application/json' },
   });
 }
@@ -148,6 +161,191 @@ describe('SandboxClient', () => {
       name: 'ResponseError',
       statusCode: 404,
       cause: expect.objectContaining({ message: "No sandbox with id 'nope'" }),
+    });
+  });
+
+  it('resizes a sandbox', async () => {
+    const sandbox = makeSandbox({ id: 'sbx-1', state: 'stopped', size: SANDBOX_SIZES.large });
+    fetchFn.mockResolvedValue(jsonResponse(200, sandbox));
+    await expect(client.resizeSandbox('sbx-1', 'large')).resolves.toEqual(sandbox);
+    expect(lastCall()).toEqual({
+      url: `${BASE}/sandboxes/sbx-1/resize`,
+      method: 'POST',
+      body: { size: 'large' },
+      headers: { 'Content-Type': 'application/json' },
+    });
+  });
+
+  describe('workspaces', () => {
+    it('lists workspaces', async () => {
+      const items = [makeWorkspace(), makeWorkspace({ name: 'team-b', myRole: undefined })];
+      fetchFn.mockResolvedValue(jsonResponse(200, { items }));
+      await expect(client.listWorkspaces()).resolves.toEqual(items);
+      expect(lastCall()).toMatchObject({ url: `${BASE}/workspaces`, method: 'GET' });
+    });
+
+    it('creates a workspace', async () => {
+      const details = makeWorkspaceDetails({ name: 'new-ws' });
+      fetchFn.mockResolvedValue(jsonResponse(201, details));
+      const request = {
+        name: 'new-ws',
+        title: 'New',
+        plan: 'free' as const,
+        backingGroup: 'group:default/team-a',
+      };
+      await expect(client.createWorkspace(request)).resolves.toEqual(details);
+      expect(lastCall()).toEqual({
+        url: `${BASE}/workspaces`,
+        method: 'POST',
+        body: request,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    });
+
+    it('gets, updates, archives and unarchives a workspace', async () => {
+      const details = makeWorkspaceDetails();
+      fetchFn.mockImplementation(async () => jsonResponse(200, details));
+
+      await expect(client.getWorkspace('team-a')).resolves.toEqual(details);
+      expect(lastCall()).toMatchObject({ url: `${BASE}/workspaces/team-a`, method: 'GET' });
+
+      await client.updateWorkspace('team-a', { title: 'Renamed', plan: 'enterprise' });
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a`,
+        method: 'PATCH',
+        body: { title: 'Renamed', plan: 'enterprise' },
+      });
+
+      await client.archiveWorkspace('team-a');
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/archive`,
+        method: 'POST',
+        body: undefined,
+      });
+
+      await client.unarchiveWorkspace('team-a');
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/unarchive`,
+        method: 'POST',
+      });
+    });
+
+    it('sets a member role with the entity ref URL-encoded', async () => {
+      const member = {
+        memberRef: 'group:default/team-a',
+        role: 'admin',
+        addedAt: '2025-01-01T00:00:00.000Z',
+        addedBy: 'user:default/alice',
+      };
+      fetchFn.mockResolvedValue(jsonResponse(200, member));
+      await expect(
+        client.setWorkspaceMember('team-a', 'group:default/team-a', 'admin'),
+      ).resolves.toEqual(member);
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/members/group%3Adefault%2Fteam-a`,
+        method: 'PUT',
+        body: { role: 'admin' },
+      });
+    });
+
+    it('removes a member (204 without a body)', async () => {
+      fetchFn.mockResolvedValue(new Response(null, { status: 204 }));
+      await expect(
+        client.removeWorkspaceMember('team-a', 'user:default/bob'),
+      ).resolves.toBeUndefined();
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/members/user%3Adefault%2Fbob`,
+        method: 'DELETE',
+      });
+    });
+
+    it('reads the quota and replaces its overrides, keeping null for unlimited', async () => {
+      const quota = makeQuota({ overrides: { maxSandboxes: 5, maxVcpus: null } });
+      fetchFn.mockImplementation(async () => jsonResponse(200, quota));
+
+      await expect(client.getWorkspaceQuota('team-a')).resolves.toEqual(quota);
+      expect(lastCall()).toMatchObject({ url: `${BASE}/workspaces/team-a/quota`, method: 'GET' });
+
+      await client.setWorkspaceQuotaOverrides('team-a', {
+        maxSandboxes: 5,
+        maxVcpus: null,
+        maxDiskGiB: undefined,
+      });
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/quota`,
+        method: 'PUT',
+        body: { maxSandboxes: 5, maxVcpus: null },
+      });
+    });
+
+    it('reads the activity, 30 days by default', async () => {
+      const days = makeActivity(3);
+      fetchFn.mockImplementation(async () => jsonResponse(200, { days }));
+      await expect(client.getWorkspaceActivity('team-a')).resolves.toEqual(days);
+      expect(lastCall().url).toBe(`${BASE}/workspaces/team-a/activity?days=30`);
+
+      await client.getWorkspaceActivity('team-a', { days: 7 });
+      expect(lastCall().url).toBe(`${BASE}/workspaces/team-a/activity?days=7`);
+    });
+
+    it('escapes the workspace name in paths', async () => {
+      fetchFn.mockResolvedValue(jsonResponse(200, makeWorkspaceDetails()));
+      await client.getWorkspace('a/b');
+      expect(lastCall().url).toBe(`${BASE}/workspaces/a%2Fb`);
+    });
+
+    it('carries the quota conflict message of the backend', async () => {
+      fetchFn.mockResolvedValue(
+        jsonResponse(409, {
+          error: {
+            name: 'ConflictError',
+            message: "Quota exceeded in workspace 'team-a': sandboxes 3 of 3",
+          },
+          response: { statusCode: 409 },
+        }),
+      );
+      await expect(client.setWorkspaceQuotaOverrides('team-a', {})).rejects.toMatchObject({
+        statusCode: 409,
+        cause: expect.objectContaining({
+          message: "Quota exceeded in workspace 'team-a': sandboxes 3 of 3",
+        }),
+      });
+    });
+  });
+
+  describe('audit', () => {
+    it('lists entries with only the filters that are set', async () => {
+      const page = { items: [makeAuditEntry()], nextCursor: 99 };
+      fetchFn.mockImplementation(async () => jsonResponse(200, page));
+
+      await expect(client.listAuditEntries()).resolves.toEqual(page);
+      expect(lastCall().url).toBe(`${BASE}/audit`);
+
+      await client.listAuditEntries({
+        workspace: 'team-a',
+        actor: 'user:default/alice',
+        action: '',
+        outcome: 'denied',
+        targetId: 'sbx-1',
+        limit: 50,
+        cursor: 99,
+      });
+      expect(lastCall().url).toBe(
+        `${BASE}/audit?workspace=team-a&actor=user%3Adefault%2Falice&outcome=denied&targetId=sbx-1&limit=50&cursor=99`,
+      );
+    });
+
+    it('rejects with the NotAllowedError message', async () => {
+      fetchFn.mockResolvedValue(
+        jsonResponse(403, {
+          error: { name: 'NotAllowedError', message: 'You may not read the audit log' },
+          response: { statusCode: 403 },
+        }),
+      );
+      await expect(client.listAuditEntries()).rejects.toMatchObject({
+        statusCode: 403,
+        cause: expect.objectContaining({ message: 'You may not read the audit log' }),
+      });
     });
   });
 });

@@ -2,14 +2,49 @@ import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   CreateSandboxRequest,
+  CreateWorkspaceRequest,
   ExecRequest,
   ExecResult,
   ListSandboxesQuery,
   Sandbox,
   SandboxList,
   SandboxWithHistory,
+  WorkspaceActivityDay,
+  WorkspaceDetails,
+  WorkspaceMember,
+  WorkspaceQuota,
+  WorkspaceRole,
 } from '@internal/plugin-sandbox-common';
-import type { GetSandboxLogsOptions, OllamaModel, SandboxApi } from './SandboxApi';
+import type {
+  AuditPage,
+  AuditQuery,
+  GetSandboxLogsOptions,
+  GetWorkspaceActivityOptions,
+  OllamaModel,
+  QuotaOverrides,
+  SandboxApi,
+  UpdateWorkspaceRequest,
+  WorkspaceListItem,
+} from './SandboxApi';
+
+/** Days of activity asked for when the caller does not say. */
+export const DEFAULT_ACTIVITY_DAYS = 30;
+
+/** `?a=1&b=2` from the values that are set (not undefined, not empty), or ''. */
+function queryString(values: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') {
+      params.set(key, String(value));
+    }
+  }
+  const search = params.toString();
+  return search ? `?${search}` : '';
+}
+
+function workspacePath(name: string): string {
+  return `/workspaces/${encodeURIComponent(name)}`;
+}
 
 /** Talks to the sandbox backend through the app's discovery and fetch APIs. */
 export class SandboxClient implements SandboxApi {
@@ -26,15 +61,8 @@ export class SandboxClient implements SandboxApi {
   }
 
   listSandboxes(query: ListSandboxesQuery = {}): Promise<SandboxList> {
-    const params = new URLSearchParams();
-    for (const key of ['workspace', 'owner', 'state', 'limit', 'cursor'] as const) {
-      const value = query[key];
-      if (value !== undefined && value !== '') {
-        params.set(key, String(value));
-      }
-    }
-    const search = params.toString();
-    return this.request(`/sandboxes${search ? `?${search}` : ''}`);
+    const { workspace, owner, state, limit, cursor } = query;
+    return this.request(`/sandboxes${queryString({ workspace, owner, state, limit, cursor })}`);
   }
 
   getSandbox(id: string): Promise<SandboxWithHistory> {
@@ -73,6 +101,82 @@ export class SandboxClient implements SandboxApi {
     return models;
   }
 
+  resizeSandbox(id: string, size: string): Promise<Sandbox> {
+    return this.request(`/sandboxes/${encodeURIComponent(id)}/resize`, {
+      method: 'POST',
+      body: { size },
+    });
+  }
+
+  async listWorkspaces(): Promise<WorkspaceListItem[]> {
+    const { items } = await this.request<{ items: WorkspaceListItem[] }>('/workspaces');
+    return items;
+  }
+
+  createWorkspace(request: CreateWorkspaceRequest): Promise<WorkspaceDetails> {
+    return this.request('/workspaces', { method: 'POST', body: request });
+  }
+
+  getWorkspace(name: string): Promise<WorkspaceDetails> {
+    return this.request(workspacePath(name));
+  }
+
+  updateWorkspace(name: string, request: UpdateWorkspaceRequest): Promise<WorkspaceDetails> {
+    return this.request(workspacePath(name), { method: 'PATCH', body: request });
+  }
+
+  archiveWorkspace(name: string): Promise<WorkspaceDetails> {
+    return this.request(`${workspacePath(name)}/archive`, { method: 'POST' });
+  }
+
+  unarchiveWorkspace(name: string): Promise<WorkspaceDetails> {
+    return this.request(`${workspacePath(name)}/unarchive`, { method: 'POST' });
+  }
+
+  setWorkspaceMember(
+    name: string,
+    memberRef: string,
+    role: WorkspaceRole,
+  ): Promise<WorkspaceMember> {
+    return this.request(`${workspacePath(name)}/members/${encodeURIComponent(memberRef)}`, {
+      method: 'PUT',
+      body: { role },
+    });
+  }
+
+  async removeWorkspaceMember(name: string, memberRef: string): Promise<void> {
+    await this.request<void>(`${workspacePath(name)}/members/${encodeURIComponent(memberRef)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  getWorkspaceQuota(name: string): Promise<WorkspaceQuota> {
+    return this.request(`${workspacePath(name)}/quota`);
+  }
+
+  setWorkspaceQuotaOverrides(name: string, overrides: QuotaOverrides): Promise<WorkspaceQuota> {
+    return this.request(`${workspacePath(name)}/quota`, { method: 'PUT', body: overrides });
+  }
+
+  async getWorkspaceActivity(
+    name: string,
+    options: GetWorkspaceActivityOptions = {},
+  ): Promise<WorkspaceActivityDay[]> {
+    const { days } = await this.request<{ days: WorkspaceActivityDay[] }>(
+      `${workspacePath(name)}/activity${queryString({
+        days: options.days ?? DEFAULT_ACTIVITY_DAYS,
+      })}`,
+    );
+    return days;
+  }
+
+  listAuditEntries(query: AuditQuery = {}): Promise<AuditPage> {
+    const { workspace, actor, action, outcome, targetId, limit, cursor } = query;
+    return this.request(
+      `/audit${queryString({ workspace, actor, action, outcome, targetId, limit, cursor })}`,
+    );
+  }
+
   private async request<T>(
     path: string,
     options: { method?: string; body?: unknown } = {},
@@ -87,6 +191,9 @@ export class SandboxClient implements SandboxApi {
     });
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
+    }
+    if (response.status === 204) {
+      return undefined as T;
     }
     return (await response.json()) as T;
   }

@@ -1,3 +1,13 @@
 export { sandboxApiRef } from './SandboxApi';
-export type { SandboxApi, OllamaModel, GetSandboxLogsOptions } from './SandboxApi';
+export type {
+  SandboxApi,
+  OllamaModel,
+  GetSandboxLogsOptions,
+  WorkspaceListItem,
+  UpdateWorkspaceRequest,
+  QuotaOverrides,
+  GetWorkspaceActivityOptions,
+  AuditQuery,
+  AuditPage,
+} from './SandboxApi';
 export { SandboxClient } from './SandboxClient';

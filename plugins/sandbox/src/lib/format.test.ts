@@ -4,11 +4,15 @@ import {
   errorMessage,
   expiryTime,
   formatAge,
+  formatBudget,
   formatDuration,
+  formatLifetime,
   formatMemory,
+  formatNumber,
   formatSize,
   formatTtlRemaining,
   isTransitional,
+  shortRef,
 } from './format';
 
 describe('format', () => {
@@ -68,5 +72,20 @@ describe('format', () => {
     expect(errorMessage(error)).toBe('name: must be lowercase');
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage('plain')).toBe('plain');
+  });
+
+  it('shortens entity refs', () => {
+    expect(shortRef('user:default/alice')).toBe('alice');
+    expect(shortRef('group:team/devs')).toBe('team/devs');
+    expect(shortRef('user:')).toBe('user:');
+  });
+
+  it('formats quota values', () => {
+    expect(formatNumber(1.23456)).toBe('1.23');
+    expect(formatBudget(50_000)).toBe('500.00 per month');
+    expect(formatBudget(0)).toBe('0.00 per month');
+    expect(formatBudget(null)).toBe('unlimited');
+    expect(formatLifetime(8 * 3600)).toBe('8h 0m');
+    expect(formatLifetime(null)).toBe('unlimited');
   });
 });

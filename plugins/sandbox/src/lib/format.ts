@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
 import type { Sandbox, SandboxSize, SandboxState } from '@internal/plugin-sandbox-common';
 
 /** States a sandbox only passes through; pages poll while one of these is shown. */
@@ -86,4 +87,40 @@ export function errorMessage(error: unknown): string {
     return error.message;
   }
   return String(error);
+}
+
+/** `alice` for `user:default/alice`, `ns/name` outside the default namespace, else the input. */
+export function shortRef(ref: string): string {
+  try {
+    const { namespace, name } = parseEntityRef(ref);
+    return namespace === 'default' ? name : `${namespace}/${name}`;
+  } catch {
+    return ref;
+  }
+}
+
+/** A timestamp in the user's locale. */
+export function formatTimestamp(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
+/** `12.5` for a number, trimmed to at most two decimals. */
+export function formatNumber(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+/**
+ * A monthly budget in minor units (cents) as major units: `500.00 per month`.
+ * The billing currency is not known to the portal, so no symbol is shown.
+ */
+export function formatBudget(minor: number | null): string {
+  if (minor === null) {
+    return 'unlimited';
+  }
+  return `${(minor / 100).toFixed(2)} per month`;
+}
+
+/** The longest lifetime of a sandbox: `8h 0m`, `7d 0h` or `unlimited`. */
+export function formatLifetime(seconds: number | null): string {
+  return seconds === null ? 'unlimited' : formatDuration(seconds);
 }

@@ -1,7 +1,15 @@
-import type { Sandbox, SandboxWithHistory } from '@internal/plugin-sandbox-common';
-import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
+import { ResponseError } from '@backstage/errors';
+import type {
+  AuditEntry,
+  Sandbox,
+  SandboxWithHistory,
+  WorkspaceActivityDay,
+  WorkspaceDetails,
+  WorkspaceQuota,
+} from '@internal/plugin-sandbox-common';
+import { PLAN_DEFAULT_QUOTAS, SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
 import type { PermissionApi } from '@backstage/plugin-permission-react';
-import type { SandboxApi } from '../api';
+import type { SandboxApi, WorkspaceListItem } from '../api';
 
 /** A sandbox as the backend returns it, with overrides. */
 export function makeSandbox(overrides: Partial<Sandbox> = {}): Sandbox {
@@ -47,6 +55,96 @@ export function makeSandboxWithHistory(
   };
 }
 
+/** A workspace as `GET /workspaces` lists it. */
+export function makeWorkspace(overrides: Partial<WorkspaceListItem> = {}): WorkspaceListItem {
+  const name = overrides.name ?? 'team-a';
+  return {
+    name,
+    title: `Team ${name}`,
+    plan: 'team',
+    archived: false,
+    createdAt: '2025-01-01T09:00:00.000Z',
+    createdBy: 'user:default/alice',
+    myRole: 'owner',
+    ...overrides,
+  };
+}
+
+/** Effective quota of a `team` workspace using 2 sandboxes, 1.5 vCPU, 2.5 GiB, 15 GiB. */
+export function makeQuota(overrides: Partial<WorkspaceQuota> = {}): WorkspaceQuota {
+  return {
+    plan: 'team',
+    limits: { ...PLAN_DEFAULT_QUOTAS.team },
+    overrides: {},
+    usage: { sandboxes: 2, vcpus: 1.5, memoryMiB: 2560, diskGiB: 15 },
+    ...overrides,
+  };
+}
+
+/** A workspace as `GET /workspaces/:name` returns it. */
+export function makeWorkspaceDetails(overrides: Partial<WorkspaceDetails> = {}): WorkspaceDetails {
+  return {
+    ...makeWorkspace(overrides),
+    description: 'The team-a workspace',
+    members: [
+      {
+        memberRef: 'user:default/alice',
+        role: 'owner',
+        addedAt: '2025-01-01T09:00:00.000Z',
+        addedBy: 'user:default/alice',
+      },
+      {
+        memberRef: 'group:default/team-a',
+        role: 'member',
+        addedAt: '2025-01-02T09:00:00.000Z',
+        addedBy: 'user:default/alice',
+      },
+    ],
+    quota: makeQuota(),
+    ...overrides,
+  };
+}
+
+/** `count` days of activity ending 2025-01-30, with `created` = day of month. */
+export function makeActivity(count = 30): WorkspaceActivityDay[] {
+  return Array.from({ length: count }, (_, i) => ({
+    day: new Date(Date.UTC(2025, 0, 31 - count + i)).toISOString().slice(0, 10),
+    created: (i % 5) + 1,
+    failures: i === count - 1 ? 2 : 0,
+    runningHours: i * 0.5,
+  }));
+}
+
+export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: 100,
+    at: '2025-01-30T10:00:00.000Z',
+    actor: 'user:default/alice',
+    action: 'sandbox.create',
+    targetType: 'sandbox',
+    targetId: 'sbx-my-box',
+    workspace: 'team-a',
+    outcome: 'success',
+    requestId: 'req-1',
+    ...overrides,
+  };
+}
+
+/** The ResponseError the client throws for a Backstage JSON error. */
+export async function responseError(
+  status: number,
+  name: string,
+  message: string,
+): Promise<ResponseError> {
+  return ResponseError.fromResponse(
+    new Response(JSON.stringify({ error: { name, message }, response: { statusCode: status } }), {
+      status,
+      statusText: name,
+      headers: { 'Content-Type': 'application/json' },
+    }),
+  );
+}
+
 /** A SandboxApi whose methods are jest mocks. */
 export function mockSandboxApi(partial: Partial<SandboxApi> = {}): jest.Mocked<SandboxApi> {
   return {
@@ -59,6 +157,19 @@ export function mockSandboxApi(partial: Partial<SandboxApi> = {}): jest.Mocked<S
     getLogs: jest.fn().mockResolvedValue(''),
     exec: jest.fn(),
     listOllamaModels: jest.fn(),
+    resizeSandbox: jest.fn(),
+    listWorkspaces: jest.fn().mockResolvedValue([]),
+    createWorkspace: jest.fn(),
+    getWorkspace: jest.fn(),
+    updateWorkspace: jest.fn(),
+    archiveWorkspace: jest.fn(),
+    unarchiveWorkspace: jest.fn(),
+    setWorkspaceMember: jest.fn(),
+    removeWorkspaceMember: jest.fn(),
+    getWorkspaceQuota: jest.fn(),
+    setWorkspaceQuotaOverrides: jest.fn(),
+    getWorkspaceActivity: jest.fn().mockResolvedValue([]),
+    listAuditEntries: jest.fn().mockResolvedValue({ items: [] }),
     ...partial,
   } as jest.Mocked<SandboxApi>;
 }

@@ -6,3 +6,7 @@ export {
   createSandboxDeleteAction,
   type SandboxDeleteActionOptions,
 } from './sandboxDelete';
+export {
+  createCrossplaneClaimApplyAction,
+  type CrossplaneClaimApplyActionOptions,
+} from './crossplaneClaimApply';

@@ -1,4 +1,9 @@
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { DriverError } from '../types';
 import {
   CompositionProvider,
@@ -31,7 +36,7 @@ export interface EnsuredWorkspace {
   /** Name of the Workspace XR, which is also its namespace. */
   name: string;
   namespace: string;
-  /** False when the XR existed and was only updated, or created and then became Ready: see `created`. */
+  /** Whether this call created the Workspace XR (false: it existed). */
   created: boolean;
 }
 
@@ -144,7 +149,11 @@ export class KubernetesWorkspaceProvisioner {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         )) as ObservedXR;
       } catch (error) {
-        throw toDriverError(error, `updating the quota of workspace ${name}`, this.server);
+        throw toDriverError(
+          error,
+          `updating the quota of workspace ${name}`,
+          this.server,
+        );
       }
     }
     if (existing && crossplaneVerdict(existing).verdict === 'ready') {
@@ -156,7 +165,9 @@ export class KubernetesWorkspaceProvisioner {
       async () => {
         last = await this.get(name);
         if (!last) {
-          throw new DriverError(`workspace ${name} was deleted while waiting for it`);
+          throw new DriverError(
+            `workspace ${name} was deleted while waiting for it`,
+          );
         }
         const { verdict, message } = crossplaneVerdict(last);
         if (verdict === 'failed') {
@@ -168,11 +179,13 @@ export class KubernetesWorkspaceProvisioner {
         timeoutMs,
         intervalMs: this.options.pollIntervalMs ?? 1000,
         onTimeout: () => {
-          const { message } = last ? crossplaneVerdict(last) : { message: undefined };
+          const { message } = last
+            ? crossplaneVerdict(last)
+            : { message: undefined };
           return new DriverError(
-            `workspace ${name} is not ready after ${Math.round(timeoutMs / 1000)} s${
-              message ? `: ${message}` : ''
-            }`,
+            `workspace ${name} is not ready after ${Math.round(
+              timeoutMs / 1000,
+            )} s${message ? `: ${message}` : ''}`,
           );
         },
       },

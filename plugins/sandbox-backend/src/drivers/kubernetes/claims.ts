@@ -24,7 +24,8 @@ export const DEFAULT_NAMESPACE_PREFIX = 'ws-';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN =
+  /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 /** The namespace of a workspace: `<prefix><workspace>`; throws when that is no DNS label. */
 export function namespaceFor(
@@ -57,7 +58,10 @@ export function isLabelKey(key: string): boolean {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+  if (
+    prefix !== undefined &&
+    (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
+  )
     return false;
   return name.length <= 63 && LABEL_NAME.test(name);
 }
@@ -172,7 +176,9 @@ export function sandboxClaimFor(
         : {}),
       // Pod labels: the portal's own keys, so pods are found by sandbox id and workspace.
       labels: Object.fromEntries(
-        Object.entries(kubeLabels).filter(([k]) => k.startsWith('portal.sandbox/')),
+        Object.entries(kubeLabels).filter(([k]) =>
+          k.startsWith('portal.sandbox/'),
+        ),
       ),
       replicas: 1,
       ...(options.storageClassName

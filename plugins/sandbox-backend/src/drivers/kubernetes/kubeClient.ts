@@ -43,10 +43,11 @@ export function apiMessage(error: unknown): string {
   if (error instanceof ApiException) {
     let body: unknown = error.body;
     if (typeof body === 'string') {
+      const text = body;
       try {
-        body = JSON.parse(body);
+        body = JSON.parse(text);
       } catch {
-        return body.trim() || `HTTP ${error.code}`;
+        return text.trim() || `HTTP ${error.code}`;
       }
     }
     const message = (body as { message?: unknown } | undefined)?.message;

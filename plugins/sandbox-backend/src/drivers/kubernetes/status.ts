@@ -41,7 +41,8 @@ export function crossplaneVerdict(xr: ObservedXR): {
   if (synced?.status === 'False') {
     return {
       verdict: 'failed',
-      message: synced.message || synced.reason || 'Crossplane cannot reconcile it',
+      message:
+        synced.message || synced.reason || 'Crossplane cannot reconcile it',
     };
   }
   const ready = conditionOf(xr, 'Ready');
@@ -55,7 +56,11 @@ export function crossplaneVerdict(xr: ObservedXR): {
 /** Polls `check` every `intervalMs` until it returns a value, or throws `onTimeout()` after `timeoutMs`. */
 export async function pollUntil<T>(
   check: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs: number; onTimeout: () => Error | Promise<Error> },
+  options: {
+    timeoutMs: number;
+    intervalMs: number;
+    onTimeout: () => Error | Promise<Error>;
+  },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {

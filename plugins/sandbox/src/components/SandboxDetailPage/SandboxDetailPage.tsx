@@ -8,6 +8,7 @@ import { sandboxRouteRef } from '../../routes';
 import { POLL_INTERVAL_MS, errorMessage, isTransitional } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { SandboxActions } from './SandboxActions';
+import { SandboxGrafanaPanels } from './SandboxGrafanaPanels';
 import { SandboxLinks } from './SandboxLinks';
 import { SandboxLogs } from './SandboxLogs';
 import { SandboxOverview } from './SandboxOverview';
@@ -65,6 +66,7 @@ export function SandboxDetails(props: { sandboxId: string }) {
           <Section title="Links">
             <SandboxLinks sandbox={sandbox} />
           </Section>
+          <SandboxGrafanaPanels sandboxId={sandbox.id} />
           <Section title="State history">
             <SandboxTransitions transitions={sandbox.transitions} />
           </Section>

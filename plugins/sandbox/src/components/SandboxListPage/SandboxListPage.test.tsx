@@ -1,16 +1,21 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { ResponseError } from '@backstage/errors';
 import { sandboxApiRef } from '../../api';
 import { sandboxRouteRef } from '../../routes';
 import { POLL_INTERVAL_MS } from '../../lib/format';
-import { makeSandbox, mockSandboxApi } from '../../testUtils/fixtures';
-import { PAGE_SIZE, SandboxListPage } from './SandboxListPage';
+import { ALLOW, makeSandbox, makeWorkspace, mockSandboxApi } from '../../testUtils/fixtures';
+import { SandboxListPage } from './SandboxListPage';
+import { PAGE_SIZE } from './SandboxTable';
 
-function render(api: ReturnType<typeof mockSandboxApi>, url = '/sandboxes') {
+function render(
+  api: ReturnType<typeof mockSandboxApi>,
+  url = '/sandboxes',
+  permissionApi = mockApis.permission({ authorize: ALLOW }),
+) {
   return renderInTestApp(<SandboxListPage />, {
-    apis: [[sandboxApiRef, api]],
+    apis: [[sandboxApiRef, api], permissionApi],
     mountPath: '/sandboxes',
     initialRouteEntries: [url],
     mountedRoutes: { '/sandboxes/:id': sandboxRouteRef },
@@ -67,6 +72,7 @@ describe('SandboxListPage', () => {
   it('reads the filters from the URL', async () => {
     const api = mockSandboxApi({
       listSandboxes: jest.fn().mockResolvedValue({ items: [], totalCount: 0 }),
+      listWorkspaces: jest.fn().mockResolvedValue([makeWorkspace({ name: 'team-b' })]),
     });
     await render(api, '/sandboxes?workspace=team-b&state=stopped');
 
@@ -74,12 +80,29 @@ describe('SandboxListPage', () => {
     expect(api.listSandboxes).toHaveBeenCalledWith(
       expect.objectContaining({ workspace: 'team-b', state: 'stopped' }),
     );
-    expect(screen.getByRole('textbox', { name: 'Workspace' })).toHaveValue('team-b');
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: /Workspace/ })).toHaveTextContent(
+        'Team team-b (team-b)',
+      ),
+    );
   });
 
-  it('filters by state and workspace', async () => {
+  it('keeps a workspace from the URL that the list does not know', async () => {
+    const api = mockSandboxApi({
+      listSandboxes: jest.fn().mockResolvedValue({ items: [], totalCount: 0 }),
+      listWorkspaces: jest.fn().mockRejectedValue(new Error('workspaces down')),
+    });
+    await render(api, '/sandboxes?workspace=gone');
+    expect(await screen.findByText('Could not load workspaces: workspaces down')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /Workspace/ })).toHaveTextContent('gone');
+  });
+
+  it('filters by state and by a workspace from GET /workspaces', async () => {
     const api = mockSandboxApi({
       listSandboxes: jest.fn().mockResolvedValue({ items: [makeSandbox()], totalCount: 1 }),
+      listWorkspaces: jest
+        .fn()
+        .mockResolvedValue([makeWorkspace(), makeWorkspace({ name: 'team-z', title: 'team-z' })]),
     });
     await render(api);
     await screen.findByRole('link', { name: 'my-box' });
@@ -92,10 +115,19 @@ describe('SandboxListPage', () => {
       ),
     );
 
-    await userEvent.type(screen.getByRole('textbox', { name: 'Workspace' }), 'team-z');
+    await userEvent.click(screen.getByRole('button', { name: /Workspace/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'team-z' }));
     await waitFor(() =>
       expect(api.listSandboxes).toHaveBeenLastCalledWith(
         expect.objectContaining({ state: 'failed', workspace: 'team-z' }),
+      ),
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: /Workspace/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'All workspaces' }));
+    await waitFor(() =>
+      expect(api.listSandboxes).toHaveBeenLastCalledWith(
+        expect.objectContaining({ state: 'failed', workspace: undefined }),
       ),
     );
   });

@@ -1,1 +1,3 @@
-export { SandboxListPage, PAGE_SIZE } from './SandboxListPage';
+export { SandboxListPage } from './SandboxListPage';
+export { SandboxTable, PAGE_SIZE } from './SandboxTable';
+export { SandboxRowActions } from './SandboxRowActions';

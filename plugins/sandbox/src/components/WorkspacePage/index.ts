@@ -1,0 +1,1 @@
+export { WorkspacePage, WorkspaceDetailsView } from './WorkspacePage';
