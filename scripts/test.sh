@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2: set up and run the whole test suite (type-check, unit and integration
 # tests with coverage on SQLite and PostgreSQL, then the browser end-to-end tests against the
-# built portal). Installs what the tests need (Node 24, Yarn, PostgreSQL, Chromium).
+# built portal), the offline validators and a benchmark. Installs what the tests need (Node 24,
+# Yarn, PostgreSQL, Chromium, the Docker engine and sandbox images, validators).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -23,10 +24,14 @@ stamp "sandbox images"
 
 stamp "type-check"
 yarn tsc
+stamp "Kubernetes manifests and Crossplane (offline checks)"
+./scripts/checks/k8s.sh
 stamp "unit + integration tests with coverage (SQLite and PostgreSQL)"
 CI=true yarn test:all
 stamp "build the portal (production bundle)"
 ./scripts/build-portal.sh
 stamp "end-to-end tests (Chromium)"
 yarn test:e2e
+stamp "benchmark: sandbox start (figures, not a pass/fail test)"
+node test/bench/sandbox-start.mjs --n 20
 stamp "done"

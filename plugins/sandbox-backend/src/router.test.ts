@@ -282,3 +282,20 @@ describe('workspace, quota and audit REST API', () => {
     await request(app).get('/audit?workspace=team-a').expect(403);
   });
 });
+
+describe('usage ledger REST API', () => {
+  it('serves closed usage by cursor, per workspace for users', async () => {
+    const { app, service, clock } = await setup();
+    const { body: s } = await request(app).post('/sandboxes').send(body).expect(201);
+    await service.idle();
+    clock.advance(60_000);
+    await request(app).post(`/sandboxes/${s.id}/stop`).expect(202);
+    await service.idle();
+    const res = await request(app).get('/usage?workspace=team-a').expect(200);
+    expect(res.body.items.map((r: any) => [r.kind, r.durationMs])).toEqual([['compute', 60_000]]);
+    await request(app).get('/usage').expect(400);
+    await request(app).get('/usage?workspace=team-a&limit=0').expect(400);
+    const denied = await setup({ deny: ['sandbox.billing.read'] });
+    await request(denied.app).get('/usage?workspace=team-a').expect(403);
+  });
+});

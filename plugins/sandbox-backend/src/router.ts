@@ -9,6 +9,7 @@ import { AuthorizeResult, BasicPermission, ResourcePermission } from '@backstage
 import {
   auditQuerySchema,
   auditReadPermission,
+  billingReadPermission,
   createSandboxRequestSchema,
   createWorkspaceRequestSchema,
   execRequestSchema,
@@ -60,6 +61,13 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string)
 const tailSchema = z.object({ tail: z.coerce.number().int().min(1).max(10000).default(200) }).strict();
 const daysSchema = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }).strict();
 const resizeSchema = z.object({ size: z.string() }).strict();
+const usageQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(10000).default(1000),
+    workspace: z.string().optional(),
+  })
+  .strict();
 
 /** The caller's user ref and group refs (from the catalog, via the user info service). */
 export type ClaimsResolver = (credentials: BackstageCredentials) => Promise<string[]>;
@@ -272,6 +280,20 @@ export async function createRouter(
       }
     }
     res.json(await workspaces.store.listAudit({ ...query, workspaces: query.workspace ? undefined : visible }));
+  });
+
+  // --- usage ledger (read by billing with service credentials, by workspace admins per workspace) ---
+
+  router.get('/usage', async (req, res) => {
+    const query = parse(usageQuerySchema, req.query, 'query');
+    const credentials = await credentialsOf(req);
+    if ((credentials.principal as { type: string }).type !== 'service') {
+      if (!query.workspace) {
+        throw new InputError('workspace: required unless called by a backend service');
+      }
+      await authorize(credentials, billingReadPermission, query.workspace);
+    }
+    res.json(await service.usage(query));
   });
 
   router.get('/ollama/models', async (req, res) => {

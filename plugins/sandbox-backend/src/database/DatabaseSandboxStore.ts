@@ -5,6 +5,7 @@ import {
 import { ConflictError, InputError } from '@backstage/errors';
 import type { SandboxSize, SandboxState, SandboxTransition } from '@internal/plugin-sandbox-common';
 import { Knex } from 'knex';
+import { readUsage, recordUsageTransition } from './usageLedger';
 import {
   assertWithinQuota,
   lockAndReadQuota,
@@ -172,13 +173,18 @@ export class DatabaseSandboxStore implements SandboxStore {
       if (changed !== 1) {
         return undefined;
       }
-      await tx('sandbox_transitions').insert({
-        sandbox_id: id,
-        from_state: current.state,
-        to_state: to,
-        reason: patch.reason ?? null,
-        at,
-      });
+      const [inserted] = await tx('sandbox_transitions')
+        .insert({
+          sandbox_id: id,
+          from_state: current.state,
+          to_state: to,
+          reason: patch.reason ?? null,
+          at,
+        })
+        .returning('seq');
+      const seq = Number(typeof inserted === 'object' ? inserted.seq : inserted);
+      // the usage ledger moves in the same transaction as the state (invariant 2)
+      await recordUsageTransition(tx, current, to, seq, at);
       const row = await tx<Row>('sandboxes').where({ id }).first();
       return row ? this.fromRow(row) : undefined;
     });
@@ -223,6 +229,10 @@ export class DatabaseSandboxStore implements SandboxStore {
 
   async touch(id: string, at: Date): Promise<void> {
     await this.db('sandboxes').where({ id }).update({ last_activity_at: at });
+  }
+
+  readUsage(filter: { after?: number; limit: number; workspace?: string }) {
+    return readUsage(this.db, filter);
   }
 
   async countByStateAndWorkspace() {

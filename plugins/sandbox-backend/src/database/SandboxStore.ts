@@ -1,3 +1,4 @@
+import type { UsageRecord } from './usageLedger';
 import type {
   SandboxSize,
   SandboxState,
@@ -80,6 +81,8 @@ export interface SandboxStore {
   touch(id: string, at: Date): Promise<void>;
   /** New size for a stopped sandbox; checks the disk quota in the same transaction. */
   resize(id: string, size: SandboxSize, at: Date): Promise<SandboxRecord | undefined>;
+  /** Closed usage records after an id cursor, oldest first (the ledger billing ingests). */
+  readUsage(filter: { after?: number; limit: number; workspace?: string }): Promise<{ items: UsageRecord[]; nextCursor?: number }>;
   /** Live sandboxes (not deleted) counted by state and workspace, for the `sandboxes` gauge. */
   countByStateAndWorkspace(): Promise<Array<{ state: string; workspace: string; count: number }>>;
 }

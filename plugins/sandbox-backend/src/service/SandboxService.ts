@@ -239,6 +239,11 @@ export class SandboxService {
     }
   }
 
+  /** The usage ledger: closed records after an id cursor. */
+  usage(filter: { after?: number; limit: number; workspace?: string }) {
+    return this.options.store.readUsage(filter);
+  }
+
   /** Polls until the sandbox reaches one of `states`; throws on timeout naming the last state. */
   async waitFor(id: string, states: readonly SandboxState[], timeoutMs: number, pollMs = 100): Promise<Sandbox> {
     const deadline = Date.now() + timeoutMs;
