@@ -26,6 +26,8 @@ stamp "type-check"
 yarn tsc
 stamp "Kubernetes manifests and Crossplane (offline checks)"
 ./scripts/checks/k8s.sh
+stamp "observability: promtool, amtool, dashboards (offline checks)"
+./scripts/checks/observability.sh
 stamp "unit + integration tests with coverage (SQLite and PostgreSQL)"
 CI=true yarn test:all
 stamp "build the portal (production bundle)"

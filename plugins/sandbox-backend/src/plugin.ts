@@ -66,6 +66,8 @@ export const sandboxPlugin = createBackendPlugin({
         const driver = createDriver(config, logger);
         const ollamaUrl = config.getOptionalString('sandbox.ollama.baseUrl');
         const metrics = new SandboxMetrics();
+        const templates = readTemplates(config);
+        metrics.initialise(driver.name, Object.keys(templates));
         metrics.countFrom(() => store.countByStateAndWorkspace());
         const service = new SandboxService({
           store,
@@ -75,7 +77,7 @@ export const sandboxPlugin = createBackendPlugin({
           events: {
             publish: event => deps.events.publish({ topic: SANDBOX_CHANGED_TOPIC, eventPayload: event }),
           },
-          templates: readTemplates(config),
+          templates,
           appBaseUrl: config.getString('app.baseUrl'),
           sshHostPattern: config.getOptionalString('sandbox.ssh.hostPattern') ?? '{name}.{workspace}.sandbox.localhost',
           sshUser: config.getOptionalString('sandbox.ssh.user') ?? 'sandbox',

@@ -1,6 +1,10 @@
 import express from 'express';
 import request from 'supertest';
-import { createRequestIdMiddleware, isSaneRequestId, requestIdOf } from './requestId';
+import {
+  createRequestIdMiddleware,
+  isSaneRequestId,
+  requestIdOf,
+} from './requestId';
 
 function app(generate?: () => string) {
   const a = express();
@@ -13,14 +17,22 @@ function app(generate?: () => string) {
 
 describe('createRequestIdMiddleware', () => {
   it('keeps a sane incoming X-Request-Id and echoes it everywhere', async () => {
-    const res = await request(app()).get('/echo').set('X-Request-Id', 'edge-4f1c:9a.b_c').expect(200);
+    const res = await request(app())
+      .get('/echo')
+      .set('X-Request-Id', 'edge-4f1c:9a.b_c')
+      .expect(200);
     expect(res.headers['x-request-id']).toBe('edge-4f1c:9a.b_c');
-    expect(res.body).toEqual({ header: 'edge-4f1c:9a.b_c', local: 'edge-4f1c:9a.b_c' });
+    expect(res.body).toEqual({
+      header: 'edge-4f1c:9a.b_c',
+      local: 'edge-4f1c:9a.b_c',
+    });
   });
 
   it('generates a UUID when there is none', async () => {
     const res = await request(app()).get('/echo').expect(200);
-    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(res.headers['x-request-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(res.body.header).toBe(res.headers['x-request-id']);
   });
 
@@ -30,7 +42,10 @@ describe('createRequestIdMiddleware', () => {
     ['with quotes', 'abc"} {"level":"error'],
     ['empty', ''],
   ])('replaces an incoming id that is %s', async (_, incoming) => {
-    const res = await request(app(() => 'generated-1')).get('/echo').set('X-Request-Id', incoming).expect(200);
+    const res = await request(app(() => 'generated-1'))
+      .get('/echo')
+      .set('X-Request-Id', incoming)
+      .expect(200);
     expect(res.headers['x-request-id']).toBe('generated-1');
     expect(res.body.header).toBe('generated-1');
   });

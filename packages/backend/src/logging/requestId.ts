@@ -21,7 +21,9 @@ export function isSaneRequestId(value: unknown): value is string {
  * the request headers (plugins read `req.headers['x-request-id']` and can pass it on to services
  * they call) and set on the response, so a user reporting an error can quote it.
  */
-export function createRequestIdMiddleware(options: { generate?: () => string } = {}): Handler {
+export function createRequestIdMiddleware(
+  options: { generate?: () => string } = {},
+): Handler {
   const generate = options.generate ?? randomUUID;
   return (req: Request, res: Response, next) => {
     const incoming = req.headers[REQUEST_ID_HEADER];

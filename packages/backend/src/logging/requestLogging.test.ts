@@ -24,7 +24,9 @@ describe('createRequestLoggingMiddleware', () => {
     await new Promise(resolve => setImmediate(resolve));
     expect(logger.info).toHaveBeenCalledTimes(1);
     const [message, meta] = (logger.info as jest.Mock).mock.calls[0];
-    expect(message).toBe('"GET /api/things?x=1 HTTP/1.1" 200 11 "http://portal/catalog" "jest"');
+    expect(message).toBe(
+      '"GET /api/things?x=1 HTTP/1.1" 200 11 "http://portal/catalog" "jest"',
+    );
     expect(meta).toEqual({
       type: 'incomingRequest',
       method: 'GET',

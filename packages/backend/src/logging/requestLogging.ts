@@ -10,7 +10,9 @@ import { requestIdOf } from './requestId';
  * - `responseTimeMs`: time from this middleware to the last byte handed to the socket.
  * With NODE_ENV=production the root logger writes each line as one JSON object.
  */
-export function createRequestLoggingMiddleware(options: { logger: LoggerService }): Handler {
+export function createRequestLoggingMiddleware(options: {
+  logger: LoggerService;
+}): Handler {
   const { logger } = options;
   return (req: Request, res: Response, next) => {
     const started = process.hrtime.bigint();
@@ -18,7 +20,9 @@ export function createRequestLoggingMiddleware(options: { logger: LoggerService 
       const meta = requestLogMeta(req, res);
       const responseTimeMs = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info(
-        `"${meta.method} ${meta.url} HTTP/${meta.httpVersion}" ${meta.status} ${meta.contentLength ?? 0} "${meta.referrer ?? '-'}" "${meta.userAgent ?? '-'}"`,
+        `"${meta.method} ${meta.url} HTTP/${meta.httpVersion}" ${meta.status} ${
+          meta.contentLength ?? 0
+        } "${meta.referrer ?? '-'}" "${meta.userAgent ?? '-'}"`,
         {
           type: 'incomingRequest',
           ...meta,
@@ -39,8 +43,12 @@ function requestLogMeta(req: Request, res: Response) {
     url: req.originalUrl ?? req.url,
     status: res.statusCode,
     httpVersion: `${req.httpVersionMajor}.${req.httpVersionMinor}`,
-    ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+    ...(req.headers['user-agent']
+      ? { userAgent: req.headers['user-agent'] }
+      : {}),
     ...(Number.isFinite(contentLength) ? { contentLength } : {}),
-    ...(referrer ? { referrer: Array.isArray(referrer) ? referrer.join(', ') : referrer } : {}),
+    ...(referrer
+      ? { referrer: Array.isArray(referrer) ? referrer.join(', ') : referrer }
+      : {}),
   };
 }

@@ -55,6 +55,11 @@ export function createMetricsHandler(registry: Registry): Handler {
   };
 }
 
+/** Turns an unmatched route into a NotFoundError so the error middleware answers JSON. */
+export const notFoundAsJson: Handler = (req, _res, next) => {
+  next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+};
+
 /**
  * The backend's root HTTP router: Backstage's default middleware chain with four changes.
  * 1. Every request gets an id (`X-Request-Id`: a sane incoming one is kept, else a UUID), set on
@@ -105,11 +110,6 @@ export function configureInstrumentedRouter(
 export const instrumentedRootHttpRouter = rootHttpRouterServiceFactory({
   configure: configureInstrumentedRouter,
 });
-
-/** Turns an unmatched route into a NotFoundError so the error middleware answers JSON. */
-export const notFoundAsJson: Handler = (req, _res, next) => {
-  next(new NotFoundError(`No route for ${req.method} ${req.path}`));
-};
 
 function startMetricsServer(options: {
   settings: MetricsSettings;

@@ -51,6 +51,9 @@ describe('sandboxToEntity', () => {
           'backstage.io/managed-by-origin-location': 'sandbox:sbx-1',
           'backstage.io/kubernetes-id': 'sandbox-sbx-1',
           'portal.sandbox/owner': 'user:default/alice',
+          'grafana/panel-urls':
+            'sandbox-portal-sandboxes/20?var-sandbox=sbx-1, sandbox-portal-sandboxes/21?var-sandbox=sbx-1',
+          'grafana/overview-dashboard': 'sandbox-portal-sandboxes?var-sandbox=sbx-1',
         },
         labels: {
           'portal.sandbox/state': 'running',

@@ -73,6 +73,9 @@ export function sandboxToEntity(sandbox: Sandbox): ResourceEntity {
         [ANNOTATION_ORIGIN_LOCATION]: location,
         [KUBERNETES_ID_ANNOTATION]: `sandbox-${sandbox.id}`,
         [SANDBOX_OWNER_ANNOTATION]: sandbox.owner,
+        // the Grafana cards (plugins/grafana): the sandbox dashboard's panels for this sandbox
+        'grafana/panel-urls': `sandbox-portal-sandboxes/20?var-sandbox=${encodeURIComponent(sandbox.id)}, sandbox-portal-sandboxes/21?var-sandbox=${encodeURIComponent(sandbox.id)}`,
+        'grafana/overview-dashboard': `sandbox-portal-sandboxes?var-sandbox=${encodeURIComponent(sandbox.id)}`,
       },
       labels: {
         [SANDBOX_STATE_LABEL]: sandbox.state,

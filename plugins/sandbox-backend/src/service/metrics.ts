@@ -81,6 +81,18 @@ export class SandboxMetrics {
     );
   }
 
+  /**
+   * Creates the label sets alerts compute rates over, at zero, so the first increment is
+   * visible to rate() / increase() (a series that appears with value 1 has no rate yet).
+   */
+  initialise(driver: string, templates: string[]) {
+    for (const template of templates) {
+      for (const outcome of ['success', 'failure']) this.provisionDuration.zero({ driver, template, outcome });
+    }
+    for (const outcome of ['success', 'error']) this.reconcilerRuns.inc({ outcome }, 0);
+    for (const kind of ['lost', 'orphan', 'resumed', 'auto_stopped']) this.reconcilerDrift.inc({ kind }, 0);
+  }
+
   /** Where the `sandboxes` gauge reads its counts at scrape time. */
   countFrom(source: CountSource) {
     countSource = source;

@@ -8,3 +8,4 @@ export {
   sandboxAuditPage,
 } from './pages';
 export { sandboxStatusEntityCard } from './entityCards';
+export { sandboxScaffolderModule, ollamaModelPickerFormField } from './formFields';

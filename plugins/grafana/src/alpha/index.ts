@@ -1,0 +1,5 @@
+export { grafanaPlugin as default } from './plugin';
+export {
+  grafanaPanelsEntityCard,
+  grafanaDashboardsEntityCard,
+} from './entityCards';

@@ -1,0 +1,1 @@
+export { OllamaModelPicker } from './OllamaModelPicker';
