@@ -50,6 +50,15 @@ export interface Config {
       /** How often it runs. Default every 30 s, first run at start-up. */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     };
+    /** Backups of sandbox /workspace volumes (docs/operators/backups.md). */
+    backups?: {
+      /** Directory of the local backup store (one folder per backup). Default `.data/backups`. */
+      directory?: string;
+      /** An in-progress backup older than this counts as interrupted (crashed). Default 6. */
+      staleAfterHours?: number;
+      /** How often the backup task looks for due workspace schedules. Default every 5 minutes. */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    };
     /** Settings of the Docker driver (`driver: docker`). */
     docker?: {
       /**

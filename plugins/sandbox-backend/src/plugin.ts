@@ -9,6 +9,7 @@ import { SANDBOX_CHANGED_TOPIC } from '@internal/plugin-sandbox-common';
 import { DatabaseWorkspaceStore } from './database/DatabaseWorkspaceStore';
 import { permissionResourceLoaders, registerPermissions } from './permissions/register';
 import { SandboxAuthorizer } from './service/authorize';
+import { registerBackups } from './backups';
 import { AuditLog } from './service/AuditLog';
 import { WorkspaceService } from './service/WorkspaceService';
 import { readBootstrapWorkspaces } from './service/readTemplates';
@@ -115,6 +116,22 @@ export const sandboxPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        // sandbox backups: routes, permissions and the scheduled backup / retention task
+        await registerBackups({
+          config,
+          logger,
+          scheduler,
+          httpRouter,
+          httpAuth,
+          knex: await database.getClient(),
+          permissionsRegistry: deps.permissionsRegistry,
+          authorizer,
+          audit,
+          service,
+          driver,
+          clock: systemClock,
+        });
 
         const reconciler = new Reconciler({
           store,

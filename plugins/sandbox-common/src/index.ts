@@ -8,3 +8,4 @@ export * from './schemas';
 export * from './permissions';
 export * from './links';
 export * from './workspaces';
+export * from './backups';

@@ -3,7 +3,7 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { scaffolderModuleSandbox } from './module';
 
 describe('scaffolderModuleSandbox', () => {
-  it('registers sandbox:create, sandbox:delete and crossplane:claim:apply', async () => {
+  it('registers sandbox:create, sandbox:delete, sandbox:snapshot, sandbox:restore and crossplane:claim:apply', async () => {
     const addActions = jest.fn();
 
     await startTestBackend({
@@ -15,6 +15,8 @@ describe('scaffolderModuleSandbox', () => {
     expect(addActions.mock.calls[0].map((a: { id: string }) => a.id)).toEqual([
       'sandbox:create',
       'sandbox:delete',
+      'sandbox:snapshot',
+      'sandbox:restore',
       'crossplane:claim:apply',
     ]);
   });

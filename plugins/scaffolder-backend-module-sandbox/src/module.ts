@@ -7,10 +7,12 @@ import {
   createCrossplaneClaimApplyAction,
   createSandboxCreateAction,
   createSandboxDeleteAction,
+  createSandboxRestoreAction,
+  createSandboxSnapshotAction,
 } from './actions';
 
 /**
- * Adds the `sandbox:create`, `sandbox:delete` and `crossplane:claim:apply` actions to the scaffolder.
+ * Adds the `sandbox:create`, `sandbox:delete`, `sandbox:snapshot`, `sandbox:restore` and `crossplane:claim:apply` actions to the scaffolder.
  *
  * @public
  */
@@ -29,6 +31,8 @@ export const scaffolderModuleSandbox = createBackendModule({
         scaffolder.addActions(
           createSandboxCreateAction({ discovery, auth }),
           createSandboxDeleteAction({ discovery, auth }),
+          createSandboxSnapshotAction({ discovery, auth }),
+          createSandboxRestoreAction({ discovery, auth }),
           createCrossplaneClaimApplyAction({ config }),
         );
       },

@@ -46,6 +46,14 @@ describe('PortalPermissionPolicy', () => {
     });
   });
 
+  it('treats backup permissions like reading and changing the sandbox', async () => {
+    const { sandboxBackupReadPermission, sandboxBackupRestorePermission } = jest.requireActual('@internal/plugin-sandbox-common');
+    const read: any = await policy.handle({ permission: sandboxBackupReadPermission } as any, user('user:default/ada'));
+    expect(read.conditions.params.roles).toEqual(['owner', 'admin', 'member', 'viewer']);
+    const restore: any = await policy.handle({ permission: sandboxBackupRestorePermission } as any, user('user:default/ada'));
+    expect(restore.conditions.anyOf[1].allOf[1].rule).toBe('IS_SANDBOX_OWNER');
+  });
+
   it('lets admins manage any sandbox and members only their own', async () => {
     const decision: any = await policy.handle({ permission: sandboxDeletePermission } as any, user('user:default/ada'));
     expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);

@@ -23,6 +23,10 @@ import {
   ROLES_THAT_CREATE_SANDBOXES,
   ROLES_THAT_MANAGE_WORKSPACE,
   ROLES_THAT_READ,
+  sandboxBackupCreatePermission,
+  sandboxBackupDeletePermission,
+  sandboxBackupReadPermission,
+  sandboxBackupRestorePermission,
   sandboxCreatePermission,
   sandboxDeletePermission,
   sandboxExecPermission,
@@ -69,13 +73,16 @@ export class PortalPermissionPolicy implements PermissionPolicy {
     }
     const roles = (r: readonly string[]) => ({ claims, roles: [...r] as any });
 
-    if (isPermission(permission, sandboxReadPermission)) {
+    if (isPermission(permission, sandboxReadPermission) || isPermission(permission, sandboxBackupReadPermission)) {
       return createSandboxConditionalDecision(permission, sandboxConditions.hasWorkspaceRole(roles(ROLES_THAT_READ)));
     }
     if (
       isPermission(permission, sandboxUpdatePermission) ||
       isPermission(permission, sandboxDeletePermission) ||
-      isPermission(permission, sandboxExecPermission)
+      isPermission(permission, sandboxExecPermission) ||
+      isPermission(permission, sandboxBackupCreatePermission) ||
+      isPermission(permission, sandboxBackupRestorePermission) ||
+      isPermission(permission, sandboxBackupDeletePermission)
     ) {
       return createSandboxConditionalDecision(permission, {
         anyOf: [

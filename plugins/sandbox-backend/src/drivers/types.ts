@@ -1,4 +1,5 @@
 import type { ExecResult, SandboxSize } from '@internal/plugin-sandbox-common';
+import type { Readable } from 'node:stream';
 
 /**
  * The contract between the sandbox backend and a runtime (Docker engine, Kubernetes + Crossplane).
@@ -47,6 +48,18 @@ export interface SandboxDriver {
 
   /** The last `tail` lines of the sandbox's main process output. */
   logs(externalId: string, options?: { tail?: number }): Promise<string>;
+
+  /**
+   * Backups (optional): the content of /workspace as an opaque archive stream (a tar on Docker),
+   * for a running or stopped sandbox.
+   */
+  exportWorkspace?(externalId: string): Promise<Readable>;
+
+  /**
+   * Replaces the content of /workspace with an archive from {@link exportWorkspace} (what was
+   * there is removed first). The sandbox is left in the state it was in.
+   */
+  importWorkspace?(externalId: string, archive: Readable): Promise<void>;
 }
 
 export interface SandboxSpec {

@@ -10,3 +10,11 @@ export {
   createCrossplaneClaimApplyAction,
   type CrossplaneClaimApplyActionOptions,
 } from './crossplaneClaimApply';
+export {
+  createSandboxSnapshotAction,
+  type SandboxSnapshotActionOptions,
+} from './sandboxSnapshot';
+export {
+  createSandboxRestoreAction,
+  type SandboxRestoreActionOptions,
+} from './sandboxRestore';

@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { Config } from '@backstage/config';
 import type { ExecResult, SandboxSize } from '@internal/plugin-sandbox-common';
@@ -17,6 +19,7 @@ import {
 } from '../types';
 import {
   ContainerInspect,
+  DOCKER_API_VERSION,
   DockerEngineClient,
   DockerEngineError,
   isConflict,
@@ -396,6 +399,59 @@ export class DockerDriver implements SandboxDriver {
       };
     } catch (error) {
       throw this.asDriverError(error, `exec in ${externalId} failed`);
+    }
+  }
+
+  /** The engine's tar of /workspace (entries `./...`, owners kept), streamed as it comes. */
+  async exportWorkspace(externalId: string): Promise<Readable> {
+    await this.managed(externalId);
+    const what = `export of ${WORKSPACE_PATH} of ${externalId}`;
+    return new Promise<Readable>((resolve, reject) => {
+      const req = http.request({
+        socketPath: this.socketPath,
+        method: 'GET',
+        path: `/${DOCKER_API_VERSION}/containers/${encodeURIComponent(externalId)}/archive?path=${encodeURIComponent(`${WORKSPACE_PATH}/.`)}`,
+        agent: false,
+      });
+      req.on('error', error => reject(new DriverError(`${what}: ${error.message}`)));
+      req.on('response', res => {
+        if ((res.statusCode ?? 0) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            reject(new DriverError(`${what}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().trim()}`)),
+          );
+          return;
+        }
+        resolve(res);
+      });
+      req.end();
+    });
+  }
+
+  /**
+   * Empties /workspace (as the sandbox user) and extracts `archive` into it. A stopped container
+   * is started for this (emptying needs a process in it) and stopped again afterwards.
+   */
+  async importWorkspace(externalId: string, archive: Readable): Promise<void> {
+    const container = await this.managed(externalId);
+    const wasRunning = container.State.Running;
+    try {
+      if (!wasRunning) await this.client.startContainer(externalId);
+      const cleared = await this.client.exec(
+        externalId,
+        { Cmd: ['find', WORKSPACE_PATH, '-mindepth', '1', '-delete'], User: SANDBOX_USER },
+        { timeoutMs: 5 * 60_000 },
+      );
+      if (cleared.exitCode !== 0) {
+        throw new DriverError(`emptying ${WORKSPACE_PATH} of ${externalId} failed: ${cleared.stderr.trim()}`);
+      }
+      await this.client.putArchive(externalId, WORKSPACE_PATH, archive, 30 * 60_000);
+    } catch (error) {
+      archive.destroy();
+      throw this.asDriverError(error, `restoring ${WORKSPACE_PATH} of ${externalId} failed`);
+    } finally {
+      if (!wasRunning) await this.client.stopContainer(externalId, 10).catch(() => undefined);
     }
   }
 

@@ -8,6 +8,7 @@ import {
   SandboxInstance,
   SandboxSpec,
 } from '../types';
+import { Readable } from 'node:stream';
 
 /**
  * A driver that keeps sandboxes in memory: the local stand-in for a runtime (like Coder's echo
@@ -18,7 +19,7 @@ export class InMemoryDriver implements SandboxDriver {
   readonly name = 'memory';
   readonly instances = new Map<string, SandboxInstance & { spec: SandboxSpec; files: Map<string, string> }>();
   /** Operations that should throw next, with their message. */
-  failNext: Partial<Record<'create' | 'start' | 'stop' | 'remove' | 'exec', string>> = {};
+  failNext: Partial<Record<'create' | 'start' | 'stop' | 'remove' | 'exec' | 'export' | 'import', string>> = {};
   available = true;
   delayMs = 0;
   calls: string[] = [];
@@ -114,6 +115,25 @@ export class InMemoryDriver implements SandboxDriver {
     const instance = this.need(externalId);
     const lines = [`sandbox ${instance.spec.name} started`, `image ${instance.spec.image}`];
     return lines.slice(-(options?.tail ?? lines.length)).join('\n');
+  }
+
+  /** /workspace as JSON (path -> content): the in-memory stand-in for a tar. */
+  async exportWorkspace(externalId: string): Promise<Readable> {
+    this.calls.push(`export:${externalId}`);
+    await this.step('export');
+    const files = [...this.need(externalId).files].filter(([p]) => p.startsWith('/workspace/'));
+    return Readable.from([Buffer.from(JSON.stringify(Object.fromEntries(files)))]);
+  }
+
+  async importWorkspace(externalId: string, archive: Readable): Promise<void> {
+    this.calls.push(`import:${externalId}`);
+    const instance = this.need(externalId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(Buffer.from(chunk));
+    await this.step('import');
+    const files = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>;
+    for (const p of [...instance.files.keys()]) if (p.startsWith('/workspace/')) instance.files.delete(p);
+    for (const [p, content] of Object.entries(files)) instance.files.set(p, content);
   }
 
   /** Simulates the runtime losing a sandbox (engine reset). */
