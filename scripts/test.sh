@@ -17,7 +17,7 @@ yarn install --immutable
 stamp "services: PostgreSQL, Chromium, mkdocs, Docker engine"
 postgres_start
 chromium_ensure
-apt_ensure mkdocs openssh-client git
+apt_ensure mkdocs openssh-client git sqlite3
 docker_start
 stamp "sandbox images"
 ./scripts/build-images.sh
