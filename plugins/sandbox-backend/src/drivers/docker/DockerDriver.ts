@@ -476,7 +476,7 @@ export class DockerDriver implements SandboxDriver {
     timeoutMs = 10_000,
   ): Promise<ContainerInspect> {
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    for (let delay = 2; ; delay = Math.min(delay * 2, 20)) {
       const container = await this.client.inspectContainer(name);
       if (!container)
         throw new DriverError(
