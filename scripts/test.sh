@@ -24,6 +24,11 @@ stamp "sandbox images"
 
 stamp "type-check"
 yarn tsc
+stamp "docs: TechDocs site builds (mkdocs --strict)"
+mkdocs build --strict --quiet -d "$PORTAL_CACHE/site"
+stamp "checks: workflows (actionlint), Ansible (lint, syntax, chroot apply x2)"
+./scripts/checks/workflows.sh
+./scripts/checks/ansible.sh
 stamp "Kubernetes manifests and Crossplane (offline checks)"
 ./scripts/checks/k8s.sh
 stamp "observability: promtool, amtool, dashboards (offline checks)"
