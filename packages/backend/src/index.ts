@@ -47,6 +47,9 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 // sandboxes: REST API /api/sandbox, MCP actions, reconciler
 backend.add(import('@internal/plugin-sandbox-backend'));
 
+// billing: plans, usage ingestion from the sandbox ledger, invoices, allocation, budgets (/api/billing)
+backend.add(import('@internal/plugin-billing-backend'));
+
 // kubernetes
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 

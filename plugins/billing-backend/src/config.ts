@@ -1,0 +1,52 @@
+import { Config } from '@backstage/config';
+import { BILLING_PLAN_NAMES, BillingPlanName, Currency, DEFAULT_PLANS, Plan } from '@internal/plugin-billing-common';
+
+const PLAN_KEYS: Array<keyof Plan> = [
+  'baseFeeMinor',
+  'vcpuHourMinor',
+  'memoryGiBHourMinor',
+  'diskGiBMonthMinor',
+  'includedVcpuHours',
+  'includedMemoryGiBHours',
+  'includedDiskGiBMonths',
+];
+
+/** Plans: the defaults with `billing.plans.<name>.<key>` overrides; `billing.currency` sets every plan's currency. */
+export function readPlans(config: Config): Plan[] {
+  const currency = config.getOptionalString('billing.currency') as Currency | undefined;
+  if (currency && currency !== 'EUR' && currency !== 'USD') throw new Error(`billing.currency must be EUR or USD, got '${currency}'`);
+  return BILLING_PLAN_NAMES.map(name => {
+    const plan: Plan = { ...DEFAULT_PLANS[name], ...(currency ? { currency } : {}) };
+    const c = config.getOptionalConfig(`billing.plans.${name}`);
+    if (c) {
+      for (const key of PLAN_KEYS) {
+        const v = c.getOptionalNumber(key);
+        if (v !== undefined) {
+          if (!Number.isInteger(v) || v < 0) throw new Error(`billing.plans.${name}.${key} must be a non-negative integer`);
+          (plan as any)[key] = v;
+        }
+      }
+      const block = c.getOptionalBoolean('blockAtBudget');
+      if (block !== undefined) plan.blockAtBudget = block;
+    }
+    return plan;
+  });
+}
+
+export function readBillingOptions(config: Config) {
+  const defaultPlan = (config.getOptionalString('billing.defaultPlan') ?? 'free') as BillingPlanName;
+  if (!BILLING_PLAN_NAMES.includes(defaultPlan)) throw new Error(`billing.defaultPlan: unknown plan '${defaultPlan}'`);
+  const budgets = config.getOptionalConfig('billing.budgets');
+  return {
+    defaultPlan,
+    sharedPlatformMinor: config.getOptionalNumber('billing.sharedPlatformCostMinor') ?? 0,
+    budgetSource: (config.getOptionalString('billing.budgetSource') ?? 'sandbox') as 'sandbox' | 'config',
+    configBudgets: Object.fromEntries((budgets?.keys() ?? []).map(k => [k, budgets!.getNumber(k)])) as Record<string, number>,
+    providerName: config.getOptionalString('billing.provider') ?? 'manual',
+    stripe: config.has('billing.stripe')
+      ? { apiKey: config.getString('billing.stripe.apiKey'), webhookSecret: config.getString('billing.stripe.webhookSecret') }
+      : undefined,
+    pageSize: config.getOptionalNumber('billing.ingestion.pageSize') ?? 1000,
+    rereadWindow: config.getOptionalNumber('billing.ingestion.rereadWindow') ?? 1000,
+  };
+}

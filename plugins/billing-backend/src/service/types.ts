@@ -1,0 +1,6 @@
+/** Injected time: domain code never reads the wall clock directly. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

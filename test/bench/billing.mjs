@@ -1,0 +1,137 @@
+// Benchmark: ingest 1M usage-ledger records through the billing ingester (the same function the
+// HTTP path uses, minus HTTP) and rate the month; on SQLite and on PostgreSQL.
+// Targets (issue "Billing"): >= 20k records/s ingested, invoicing a 1M-row month < 2 s.
+//
+//   node test/bench/billing.mjs [--n 1000000] [--workspaces 200] [--sqlite-only]
+// PostgreSQL: BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (scripts/services/postgres.sh).
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const require = createRequire(import.meta.url);
+require('sucrase/register/ts'); // load the plugin's TypeScript sources directly
+const knexFactory = require('knex');
+const { DatabaseBillingStore } = require('../../plugins/billing-backend/src/database/DatabaseBillingStore.ts');
+const { UsageIngester } = require('../../plugins/billing-backend/src/service/UsageIngester.ts');
+const { BillingService } = require('../../plugins/billing-backend/src/service/BillingService.ts');
+const { ManualInvoiceProvider } = require('../../plugins/billing-backend/src/service/payments.ts');
+const { DEFAULT_PLANS } = require('../../plugins/billing-common/src/index.ts');
+
+const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
+const N = arg('--n', 1_000_000);
+const WORKSPACES = arg('--workspaces', 200);
+const BATCH = 5000;
+const logger = { info() {}, warn() {}, error() {}, debug() {}, child() { return logger; } };
+
+/**
+ * Deterministic ledger records for November 2026: 1 h compute or 10 h storage intervals. Like the
+ * real ledger (append-only, ids in closing order), start times grow with the id; keys and
+ * workspaces are spread over 5000 sandboxes and --workspaces workspaces.
+ */
+function* records() {
+  const start = Date.parse('2026-11-01T00:00:00Z');
+  const span = 29 * 86_400_000;
+  for (let id = 1; id <= N; id++) {
+    const ws = `ws-${id % WORKSPACES}`;
+    const s = start + Math.floor((id / N) * span);
+    const compute = id % 4 !== 0;
+    const dur = compute ? 3_600_000 : 36_000_000;
+    yield {
+      id,
+      key: `sb-${id % 5000}:${id}:0`,
+      sandboxId: `sb-${id % 5000}`,
+      sandboxName: `box-${id % 5000}`,
+      workspace: ws,
+      owner: `user:default/u${id % 300}`,
+      template: ['python', 'node', 'go', 'gpu'][id % 4],
+      ...(id % 3 ? { costCenter: `cc-${id % 10}` } : {}),
+      kind: compute ? 'compute' : 'storage',
+      vcpus: [0.5, 1, 2, 4][id % 4],
+      memoryMiB: [512, 1024, 4096, 8192][id % 4],
+      diskGiB: 10,
+      gpus: 0,
+      startedAt: new Date(s).toISOString(),
+      endedAt: new Date(s + dur).toISOString(),
+      durationMs: dur,
+    };
+  }
+}
+
+async function bench(label, knex) {
+  const database = { getClient: async () => knex, migrations: { skip: false } };
+  const store = await DatabaseBillingStore.create({ database });
+  const ingester = new UsageIngester({ store, source: { read: async () => ({ items: [] }) }, logger });
+  const clock = { now: () => new Date('2026-12-01T01:00:00Z') };
+  const service = new BillingService({ store, clock, logger, provider: new ManualInvoiceProvider() });
+  await service.init(Object.values(DEFAULT_PLANS));
+
+  let batch = [];
+  let inserted = 0;
+  const t0 = performance.now();
+  for (const r of records()) {
+    batch.push(r);
+    if (batch.length === BATCH) {
+      inserted += await ingester.ingestRecords(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) inserted += await ingester.ingestRecords(batch);
+  const ingestS = (performance.now() - t0) / 1000;
+
+  const t1 = performance.now();
+  const invoices = await service.generatePeriod('2026-11');
+  const invoiceS = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  const again = await service.generatePeriod('2026-11');
+  const rerunS = (performance.now() - t2) / 1000;
+  const identical = JSON.stringify(invoices) === JSON.stringify(again);
+  const total = invoices.reduce((s, i) => s + i.totalMinor, 0);
+
+  const result = {
+    db: label,
+    records: N,
+    inserted,
+    recordsPerSecond: Math.round(N / ingestS),
+    ingestSeconds: +ingestS.toFixed(2),
+    invoices: invoices.length,
+    invoiceSeconds: +invoiceS.toFixed(3),
+    rerunSeconds: +rerunS.toFixed(3),
+    rerunIdentical: identical,
+    totalMinor: total,
+    targets: { recordsPerSecond: N / ingestS >= 20_000, invoiceUnder2s: invoiceS < 2 },
+  };
+  console.log(JSON.stringify(result));
+  return result;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
+try {
+  const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'bench.sqlite') }, useNullAsDefault: true });
+  // WAL + a 64 MiB page cache: the unique-key and period indexes of 1M rows outgrow SQLite's 2 MiB
+  // default cache, after which every insert misses it. (--sqlite-default-cache to measure without.)
+  await sqlite.raw('PRAGMA journal_mode = WAL');
+  if (!process.argv.includes('--sqlite-default-cache')) await sqlite.raw('PRAGMA cache_size = -65536');
+  await bench('sqlite', sqlite);
+  await sqlite.destroy();
+
+  const pgUrl = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+  if (pgUrl && !process.argv.includes('--sqlite-only')) {
+    const admin = knexFactory({ client: 'pg', connection: pgUrl });
+    const name = `billing_bench_${Date.now()}`;
+    await admin.raw(`CREATE DATABASE ${name}`);
+    const pg = knexFactory({ client: 'pg', connection: `${pgUrl}/${name}` });
+    try {
+      await bench('postgres', pg);
+    } finally {
+      await pg.destroy();
+      await admin.raw(`DROP DATABASE ${name}`);
+      await admin.destroy();
+    }
+  } else {
+    console.log(JSON.stringify({ db: 'postgres', skipped: 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING unset' }));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
