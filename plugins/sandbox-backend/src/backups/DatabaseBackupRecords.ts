@@ -1,5 +1,6 @@
 import type { Backup, BackupSchedule, BackupState, BackupTrigger } from '@internal/plugin-sandbox-common';
 import { Knex } from 'knex';
+import { toDate } from '../database/dates';
 
 type BackupRow = {
   id: string;
@@ -27,10 +28,6 @@ type ScheduleRow = {
   updated_at: Date | string | number;
   updated_by: string;
 };
-
-function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
-}
 
 function toBackup(row: BackupRow): Backup {
   return {

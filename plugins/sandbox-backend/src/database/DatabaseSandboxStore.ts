@@ -18,6 +18,7 @@ import {
   SandboxStore,
   TransitionPatch,
 } from './SandboxStore';
+import { toDate, toOptionalDate } from './dates';
 
 const migrationsDir = resolvePackagePath('@internal/plugin-sandbox-backend', 'migrations');
 
@@ -197,7 +198,7 @@ export class DatabaseSandboxStore implements SandboxStore {
     return rows.map(r => ({
       from: (r.from_state ?? null) as SandboxState | null,
       to: r.to_state as SandboxState,
-      at: toDate(r.at)!.toISOString(),
+      at: toDate(r.at).toISOString(),
       ...(r.reason ? { reason: r.reason } : {}),
     }));
   }
@@ -302,21 +303,13 @@ export class DatabaseSandboxStore implements SandboxStore {
       reason: row.reason ?? undefined,
       driver: row.driver,
       externalId: row.external_id ?? undefined,
-      createdAt: toDate(row.created_at)!,
-      updatedAt: toDate(row.updated_at)!,
-      startedAt: toDate(row.started_at),
-      lastActivityAt: toDate(row.last_activity_at),
-      expiresAt: toDate(row.expires_at),
+      createdAt: toDate(row.created_at),
+      updatedAt: toDate(row.updated_at),
+      startedAt: toOptionalDate(row.started_at),
+      lastActivityAt: toOptionalDate(row.last_activity_at),
+      expiresAt: toOptionalDate(row.expires_at),
     };
   }
-}
-
-function toDate(value: Date | string | number | null | undefined): Date | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (value instanceof Date) return value;
-  // better-sqlite3 returns epoch milliseconds (or an ISO/SQL string for literal inserts)
-  if (typeof value === 'number') return new Date(value);
-  return new Date(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }
 
 function encodeCursor(createdAt: Date, id: string): string {

@@ -11,6 +11,7 @@ import type {
 } from '@internal/plugin-sandbox-common';
 import { Knex } from 'knex';
 import { effectiveLimits, STATES_HOLDING_COMPUTE, STATES_HOLDING_SLOT } from './quota';
+import { toDate } from './dates';
 
 type WorkspaceRow = {
   name: string;
@@ -255,10 +256,4 @@ function toWorkspace(row: WorkspaceRow): Workspace {
     createdAt: toDate(row.created_at).toISOString(),
     createdBy: row.created_by,
   };
-}
-
-function toDate(value: Date | string | number): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  return new Date(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { toDate } from './dates';
 
 /** Label that assigns a sandbox's usage to a cost center (cost allocation). */
 export const COST_CENTER_LABEL = 'cost-center';
@@ -153,10 +154,4 @@ export async function readUsage(
     items,
     ...(items.length === filter.limit ? { nextCursor: items[items.length - 1].id } : {}),
   };
-}
-
-function toDate(value: Date | string | number): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  return new Date(/Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }
