@@ -28,7 +28,7 @@ function yamlOf(value, indent = '') {
  * @param {{ extraConfig?: object, dataDir?: string, port?: number, env?: object }} options
  */
 export async function startPortal(options = {}) {
-  const dist = process.env.PORTAL_DIST ?? join(repoRoot, '.cache/portal-dist');
+  const dist = process.env.PORTAL_DIST ?? join(process.env.PORTAL_CACHE ?? join(repoRoot, '.cache'), 'portal-dist');
   const backendDir = join(dist, 'packages/backend');
   if (!existsSync(join(backendDir, 'dist/index.cjs.js')) || !existsSync(join(dist, 'packages/app/dist/index.html'))) {
     throw new Error(`The portal is not built in ${dist}: run scripts/build-portal.sh first (scripts/test.sh does)`);
