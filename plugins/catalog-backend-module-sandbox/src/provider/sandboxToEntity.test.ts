@@ -49,7 +49,8 @@ describe('sandboxToEntity', () => {
           'portal.sandbox/id': 'sbx-1',
           'backstage.io/managed-by-location': 'sandbox:sbx-1',
           'backstage.io/managed-by-origin-location': 'sandbox:sbx-1',
-          'backstage.io/kubernetes-id': 'sandbox-sbx-1',
+          'backstage.io/kubernetes-label-selector': 'portal.sandbox/id=sbx-1',
+          'backstage.io/kubernetes-namespace': 'ws-team-a',
           'portal.sandbox/owner': 'user:default/alice',
           'grafana/panel-urls':
             'sandbox-portal-sandboxes/20?var-sandbox=sbx-1, sandbox-portal-sandboxes/21?var-sandbox=sbx-1',

@@ -16,8 +16,12 @@ export const SANDBOX_TEMPLATE_LABEL = 'portal.sandbox/template';
 export const SANDBOX_SIZE_LABEL = 'portal.sandbox/size';
 /** The user who created the sandbox (the entity's owner may be their group). */
 export const SANDBOX_OWNER_ANNOTATION = 'portal.sandbox/owner';
-/** Lets the Kubernetes plugin find the sandbox's workloads (labelled `backstage.io/kubernetes-id`). */
-export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
+/**
+ * Lets the Kubernetes plugin find the sandbox's pods: the Kubernetes driver labels them with the
+ * portal's own keys (`portal.sandbox/id`), in the workspace namespace `ws-<workspace>`.
+ */
+export const KUBERNETES_LABEL_SELECTOR_ANNOTATION = 'backstage.io/kubernetes-label-selector';
+export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespace';
 
 /**
  * The catalog Resource of a sandbox: `resource:<workspace>/sandbox-<name>`, of type `sandbox`,
@@ -71,7 +75,8 @@ export function sandboxToEntity(sandbox: Sandbox): ResourceEntity {
         [SANDBOX_ID_ANNOTATION]: sandbox.id,
         [ANNOTATION_LOCATION]: location,
         [ANNOTATION_ORIGIN_LOCATION]: location,
-        [KUBERNETES_ID_ANNOTATION]: `sandbox-${sandbox.id}`,
+        [KUBERNETES_LABEL_SELECTOR_ANNOTATION]: `portal.sandbox/id=${sandbox.id}`,
+        [KUBERNETES_NAMESPACE_ANNOTATION]: `ws-${sandbox.workspace}`,
         [SANDBOX_OWNER_ANNOTATION]: sandbox.owner,
         // the Grafana cards (plugins/grafana): the sandbox dashboard's panels for this sandbox
         'grafana/panel-urls': `sandbox-portal-sandboxes/20?var-sandbox=${encodeURIComponent(sandbox.id)}, sandbox-portal-sandboxes/21?var-sandbox=${encodeURIComponent(sandbox.id)}`,
