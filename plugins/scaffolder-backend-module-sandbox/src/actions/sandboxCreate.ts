@@ -25,7 +25,7 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   waitForSandbox,
 } from './waitForSandbox';
-import { ZodImpl } from './zod';
+import { waitFields, ZodImpl } from './zod';
 
 const DEFAULT_WORKSPACE = 'default';
 const DEFAULT_SIZE = 'small';
@@ -137,26 +137,10 @@ export const sandboxCreateInputSchema = {
           "Group that owns the sandbox's catalog entity, as an entity ref (`group:default/team`, or `team`). Defaults to the first group the user is a member of (`spec.memberOf`).",
       })
       .optional(),
-  waitTimeoutSeconds: (z: ZodImpl) =>
-    z
-      .number({
-        description: `How long to wait for the sandbox to be running before the step fails (1-3600). Defaults to ${DEFAULT_WAIT_TIMEOUT_SECONDS}.`,
-      })
-      .int()
-      .min(1)
-      .max(3600)
-      .default(DEFAULT_WAIT_TIMEOUT_SECONDS)
-      .optional(),
-  pollIntervalMs: (z: ZodImpl) =>
-    z
-      .number({
-        description: `Milliseconds between two status checks while waiting (10-60000). Defaults to ${DEFAULT_POLL_INTERVAL_MS}.`,
-      })
-      .int()
-      .min(10)
-      .max(60_000)
-      .default(DEFAULT_POLL_INTERVAL_MS)
-      .optional(),
+  ...waitFields('the sandbox to be running', {
+    timeoutSeconds: DEFAULT_WAIT_TIMEOUT_SECONDS,
+    pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+  }),
 };
 
 /** Output schema of `sandbox:create`. */

@@ -9,7 +9,7 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   waitForSandbox,
 } from './waitForSandbox';
-import { ZodImpl } from './zod';
+import { waitFields, ZodImpl } from './zod';
 
 /** Input schema of `sandbox:delete`, one zod factory per field. */
 export const sandboxDeleteInputSchema = {
@@ -28,26 +28,10 @@ export const sandboxDeleteInputSchema = {
       })
       .default(true)
       .optional(),
-  waitTimeoutSeconds: (z: ZodImpl) =>
-    z
-      .number({
-        description: `How long to wait for the deletion before the step fails (1-3600). Defaults to ${DEFAULT_WAIT_TIMEOUT_SECONDS}.`,
-      })
-      .int()
-      .min(1)
-      .max(3600)
-      .default(DEFAULT_WAIT_TIMEOUT_SECONDS)
-      .optional(),
-  pollIntervalMs: (z: ZodImpl) =>
-    z
-      .number({
-        description: `Milliseconds between two status checks while waiting (10-60000). Defaults to ${DEFAULT_POLL_INTERVAL_MS}.`,
-      })
-      .int()
-      .min(10)
-      .max(60_000)
-      .default(DEFAULT_POLL_INTERVAL_MS)
-      .optional(),
+  ...waitFields('the deletion', {
+    timeoutSeconds: DEFAULT_WAIT_TIMEOUT_SECONDS,
+    pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+  }),
 };
 
 /** Output schema of `sandbox:delete`. */
