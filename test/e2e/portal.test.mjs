@@ -88,4 +88,19 @@ describe('portal foundation', () => {
     await page.screenshot({ path: `${portal.dataDir}/create-page.png` });
     console.log(`screenshot: ${portal.dataDir}/create-page.png`);
   });
+
+  it('shows the Billing page from the sidebar with its tabs, and the allocation with a CSV download', async () => {
+    const page = await signInAsGuest(browser, portal.baseUrl);
+    await page.getByRole('navigation', { name: 'sidebar nav' }).getByRole('link', { name: 'Billing' }).first().click();
+    await page.waitForURL(/\/billing/, { timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Billing' }).first().waitFor({ timeout: 30_000 });
+    for (const name of ['Overview', 'Usage over time', 'Invoices', 'Allocation']) {
+      await page.getByRole('tab', { name }).waitFor({ timeout: 30_000 });
+    }
+    await page.getByRole('tab', { name: 'Allocation' }).click();
+    await page.getByRole('button', { name: 'Download CSV' }).waitFor({ timeout: 30_000 });
+    assert.match(page.url(), /tab=allocation/);
+    await page.screenshot({ path: `${portal.dataDir}/billing-page.png` });
+    console.log(`screenshot: ${portal.dataDir}/billing-page.png`);
+  });
 });

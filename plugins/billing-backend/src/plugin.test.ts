@@ -33,6 +33,10 @@ const fakeSandboxPlugin = createBackendPlugin({
           const items = records.filter(r => r.id > after).slice(0, limit);
           res.json({ items, ...(items.length === limit ? { nextCursor: items[items.length - 1].id } : {}) });
         });
+        router.get('/workspaces', async (req, res) => {
+          await httpAuth.credentials(req, { allow: ['service'] });
+          res.json({ items: [{ name: 'team-a', backingGroup: 'group:default/platform' }, { name: 'solo' }] });
+        });
         router.get('/workspaces/:name/quota', async (req, res) => {
           await httpAuth.credentials(req, { allow: ['service'] });
           if (req.params.name !== 'team-a') {
@@ -145,6 +149,14 @@ describe('billingPlugin', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.text.split('\n')[0]).toBe('period,template,currency,direct_minor,shared_minor,total_minor');
     expect((await request(server).get('/api/billing/allocation')).status).toBe(200);
+
+    // team: the workspace's backing catalog group, read from the sandbox API with a service token
+    const team = await request(server).get('/api/billing/allocation?period=2026-10&by=team');
+    expect(team.body).toMatchObject({ dimension: 'team', rows: [{ key: 'group:default/platform', sharedMinor: 100 }] });
+    const teamCsv = await request(server).get('/api/billing/allocation.csv?period=2026-10&by=team');
+    expect(teamCsv.headers['content-disposition']).toContain('cost-allocation-2026-10-team.csv');
+    expect(teamCsv.text.split('\n')[0]).toBe('period,team,currency,direct_minor,shared_minor,total_minor');
+    expect(teamCsv.text.split('\n')[1]).toMatch(/^2026-10,group:default\/platform,EUR,\d+,100,\d+$/);
   });
 
   it('verifies Stripe webhooks: bad signature -> 400, replay changes nothing', async () => {

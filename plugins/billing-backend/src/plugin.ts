@@ -49,7 +49,7 @@ export const billingPlugin = createBackendPlugin({
           }
           return fromConfig === undefined ? { budgetMinor: null, source: 'none' } : { budgetMinor: fromConfig, source: 'config' };
         };
-        const service = new BillingService({ store, clock, logger, metrics, budgets, defaultPlan: options.defaultPlan, sharedPlatformMinor: options.sharedPlatformMinor, provider });
+        const service = new BillingService({ store, clock, logger, metrics, budgets, teams: () => sandbox.workspaceTeams(), defaultPlan: options.defaultPlan, sharedPlatformMinor: options.sharedPlatformMinor, provider });
         await service.init(readPlans(config));
         const ingester = new UsageIngester({ store, source: sandbox, logger, metrics, pageSize: options.pageSize, rereadWindow: options.rereadWindow });
 

@@ -58,7 +58,10 @@ export interface BudgetStatus {
   source: 'sandbox-quota' | 'config' | 'none';
 }
 
-export const ALLOCATION_DIMENSIONS = ['workspace', 'costCenter', 'template', 'sandbox'] as const;
+/** `team` = the catalog group backing the workspace (sandbox workspace API); none -> NO_TEAM. */
+export const ALLOCATION_DIMENSIONS = ['workspace', 'team', 'costCenter', 'template', 'sandbox'] as const;
+/** Allocation key of usage in workspaces without a backing catalog group. */
+export const NO_TEAM = '(no team)';
 export type AllocationDimension = (typeof ALLOCATION_DIMENSIONS)[number];
 
 export interface AllocationRow {

@@ -5,9 +5,13 @@ import { LedgerRecord } from '../database/BillingStore';
 /**
  * A real HTTP server on 127.0.0.1 that serves the sandbox ledger API the way sandbox-backend does:
  * GET /api/sandbox/usage?after=&limit= (oldest first, nextCursor only on a full page) and
- * GET /api/sandbox/workspaces/:name/quota. Requires a bearer token.
+ * GET /api/sandbox/workspaces/:name/quota and GET /api/sandbox/workspaces (with `backingGroup`). Requires a bearer token.
  */
-export async function startFakeSandbox(records: LedgerRecord[], budgets: Record<string, number | null> = {}) {
+export async function startFakeSandbox(
+  records: LedgerRecord[],
+  budgets: Record<string, number | null> = {},
+  teams: Record<string, string> = { 'team-a': 'group:default/team-a' },
+) {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req.url!);
@@ -16,6 +20,12 @@ export async function startFakeSandbox(records: LedgerRecord[], budgets: Record<
       return;
     }
     const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/api/sandbox/workspaces') {
+      const names = [...new Set([...records.map(r => r.workspace), ...Object.keys(teams)])].sort();
+      const items = names.map(name => ({ name, ...(teams[name] ? { backingGroup: teams[name] } : {}) }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items }));
+      return;
+    }
     const quota = url.pathname.match(/^\/api\/sandbox\/workspaces\/([^/]+)\/quota$/);
     if (quota && quota[1] in budgets) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -40,6 +50,7 @@ export async function startFakeSandbox(records: LedgerRecord[], budgets: Record<
     baseUrl: `http://127.0.0.1:${port}/api/sandbox`,
     requests,
     records,
+    teams,
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
   };
 }

@@ -24,8 +24,8 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
-/** Rows per INSERT statement: 16 parameters x 2000 rows stays under SQLite's 32766 and PostgreSQL's 65535. */
-const INSERT_CHUNK = 2000;
+/** Rows per SQLite INSERT (one JSON parameter; bounds the statement's memory). */
+const INSERT_CHUNK = 5000;
 const USAGE_COLUMNS = [
   'ledger_id',
   'ledger_key',
@@ -44,7 +44,36 @@ const USAGE_COLUMNS = [
   'disk_gib_ms',
   'gpus',
 ] as const;
-const ROW_PLACEHOLDERS = `(${USAGE_COLUMNS.map(() => '?').join(',')})`;
+/** SQLite: `WHERE true` keeps the parser from reading the upsert's ON as a join constraint. */
+const JSON_EACH_INSERT =
+  `INSERT INTO billing_usage (${USAGE_COLUMNS.join(',')}) ` +
+  `SELECT ${USAGE_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?) WHERE true ` +
+  'ON CONFLICT DO NOTHING RETURNING ledger_id';
+/** PostgreSQL element type of each column's array parameter. */
+const USAGE_PG_TYPES: Record<(typeof USAGE_COLUMNS)[number], string> = {
+  ledger_id: 'bigint',
+  ledger_key: 'text',
+  period: 'text',
+  workspace: 'text',
+  owner: 'text',
+  template: 'text',
+  cost_center: 'text',
+  sandbox_id: 'text',
+  sandbox_name: 'text',
+  kind: 'text',
+  started_at: 'bigint',
+  ended_at: 'bigint',
+  vcpu_mms: 'bigint',
+  memory_mib_ms: 'bigint',
+  disk_gib_ms: 'bigint',
+  gpus: 'integer',
+};
+/** Rows per unnest() INSERT on PostgreSQL (no parameter limit applies: 16 array parameters). */
+const UNNEST_CHUNK = 20000;
+const UNNEST_INSERT =
+  `INSERT INTO billing_usage (${USAGE_COLUMNS.join(',')}) ` +
+  `SELECT * FROM unnest(${USAGE_COLUMNS.map(c => `?::${USAGE_PG_TYPES[c]}[]`).join(', ')}) ` +
+  'ON CONFLICT DO NOTHING RETURNING ledger_id';
 
 const big = (v: unknown): bigint =>
   v === null || v === undefined ? 0n : BigInt(String(v));
@@ -108,6 +137,10 @@ export class DatabaseBillingStore implements BillingStore {
 
   private constructor(private readonly db: Knex) {}
 
+  private get isPostgres(): boolean {
+    return String(this.db.client.config.client).startsWith('pg');
+  }
+
   async listPlans(): Promise<Plan[]> {
     const rows = await this.db('billing_plans').orderBy('name');
     return rows.map(r => ({
@@ -155,18 +188,18 @@ export class DatabaseBillingStore implements BillingStore {
   ): Promise<number> {
     return this.db.transaction(async tx => {
       let inserted = 0;
-      for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-        const rows = records.slice(i, i + INSERT_CHUNK).map(toUsageRow);
-        // one plain multi-row VALUES statement (knex writes SQLite multi-row inserts as a slow
-        // compound SELECT capped at 500 rows); the same SQL on SQLite >= 3.35 and PostgreSQL
-        const params: unknown[] = [];
-        for (const r of rows) for (const c of USAGE_COLUMNS) params.push(r[c]);
-        const result = await tx.raw(
-          `INSERT INTO billing_usage (${USAGE_COLUMNS.join(',')}) VALUES ${rows
-            .map(() => ROW_PLACEHOLDERS)
-            .join(',')} ON CONFLICT DO NOTHING RETURNING ledger_id`,
-          params as Knex.RawBinding[],
-        );
+      const pg = this.isPostgres;
+      const chunk = pg ? UNNEST_CHUNK : INSERT_CHUNK;
+      for (let i = 0; i < records.length; i += chunk) {
+        const rows = records.slice(i, i + chunk).map(toUsageRow);
+        const result = pg
+          ? // PostgreSQL: one typed array per column through unnest(): 16 parameters whatever the
+            // number of rows, one plan, no per-row placeholder parsing
+            await tx.raw(UNNEST_INSERT, USAGE_COLUMNS.map(c => rows.map(r => r[c])) as Knex.RawBinding[])
+          : // SQLite: the same idea with one JSON parameter (an array of row arrays) through
+            // json_each(): a short constant statement instead of 32k placeholders to prepare and
+            // bind per chunk. Text of an integer column gets INTEGER affinity (exact 64-bit).
+            await tx.raw(JSON_EACH_INSERT, [JSON.stringify(rows.map(r => USAGE_COLUMNS.map(c => r[c])))]);
         const out: Array<{ ledger_id: unknown }> = Array.isArray(result)
           ? result
           : result.rows;

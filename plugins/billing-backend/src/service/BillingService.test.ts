@@ -121,6 +121,24 @@ describe.each(databases.eachSupportedId())('billing (%s)', databaseId => {
     expect(await service.generatePeriod('2026-11')).toHaveLength(2);
   });
 
+  it('ingests a batch with some duplicates (by id or by key) exactly once, nulls and bigints intact', async () => {
+    const records = ledger();
+    expect(await store.ingest(records.slice(0, 2), { name: 'test', value: 2 })).toBe(2);
+    // one new, one repeated id, one new id re-using an ingested key: only the new one counts
+    const batch = [records[2], records[1], { ...records[0], id: 99 }];
+    expect(await store.ingest(batch, { name: 'test', value: 99 })).toBe(1);
+    expect(await store.getCursor('test')).toBe(99);
+    const rows = await knex('billing_usage').orderBy('ledger_id');
+    expect(rows.map(r => Number(r.ledger_id))).toEqual([1, 2, 3]);
+    expect(rows[0]).toMatchObject({ cost_center: 'cc-1', kind: 'compute', period: '2026-10' });
+    expect(rows[2].cost_center).toBeNull();
+    // 4 vCPU x 4 h in milli-vCPU x ms: exact beyond 2^31
+    expect(String(rows[1].vcpu_mms)).toBe(String(4000n * 4n * 3_600_000n));
+    const totals = await store.usageTotalsByWorkspace('2026-11', Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'));
+    // November: sb-big 4 h x 4 vCPU + sb-1 10.5 h x 2 vCPU, once each
+    expect(totals.get('team-a')!.vcpuMms).toBe(4000n * 4n * 3_600_000n + 2000n * 37_800_000n);
+  });
+
   it('continues after a restart between pages: nothing lost, nothing doubled', async () => {
     const first = await newIngester().run({ maxPages: 1 });
     expect(first).toEqual({ inserted: 2, pages: 1, cursor: 2 });
@@ -304,6 +322,32 @@ describe.each(databases.eachSupportedId())('billing (%s)', databaseId => {
     expect((await service.allocation('2026-11', 'template')).rows.map(r => r.key)).toEqual(['gpu', 'python']);
     expect((await service.allocation('2026-11', 'sandbox')).rows.map(r => r.key)).toEqual(['big', 'box', 'other']);
     expect((await service.allocation('2030-01', 'workspace')).sharedPlatformMinor).toBe(0);
+
+    // team = the workspace's backing catalog group; team-b has none -> '(no team)'
+    const client = new SandboxClient({ discovery: { getBaseUrl: async () => fake.baseUrl, getExternalBaseUrl: async () => fake.baseUrl }, auth: mockServices.auth() });
+    const byTeam = newService({ sharedPlatformMinor: 1000, teams: () => client.workspaceTeams() });
+    await byTeam.reloadPlans();
+    const teams = await byTeam.allocation('2026-11', 'team');
+    expect(teams).toMatchObject({ dimension: 'team', sharedPlatformMinor: 1000 });
+    expect(teams.rows).toEqual([
+      { key: '(no team)', directMinor: 6, sharedMinor: 11, totalMinor: 17 },
+      { key: 'group:default/team-a', directMinor: 556, sharedMinor: 989, totalMinor: 1545 },
+    ]);
+    expect(fake.requests).toContain('/api/sandbox/workspaces');
+    // a workspace that moves to another group is allocated to the group it has now
+    fake.teams['team-b'] = 'group:default/team-a';
+    expect((await byTeam.allocation('2026-11', 'team')).rows).toEqual([
+      { key: 'group:default/team-a', directMinor: 562, sharedMinor: 1000, totalMinor: 1562 },
+    ]);
+    // without a team lookup every workspace is '(no team)'; an unreachable sandbox API is a 503
+    expect((await service.allocation('2026-11', 'team')).rows.map(r => r.key)).toEqual(['(no team)']);
+    const broken = newService({ teams: async () => Promise.reject(new Error('connect ECONNREFUSED')) });
+    await broken.reloadPlans();
+    await expect(broken.allocation('2026-11', 'team')).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+    expect((await broken.allocation('2030-01', 'team')).rows).toEqual([]);
     expect(allocationCsv({ ...byWs, rows: [...byWs.rows, { key: 'a,"b"', directMinor: 1, sharedMinor: 0, totalMinor: 1 }] })).toBe(
       'period,workspace,currency,direct_minor,shared_minor,total_minor\n' +
         '2026-11,team-a,EUR,556,989,1545\n2026-11,team-b,EUR,6,11,17\n2026-11,"a,""b""",EUR,1,0,1\n',

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
   AllocationDimension,
   AllocationReport,
@@ -15,6 +15,7 @@ import {
   periodOf,
   Subscription,
   SubscriptionStatus,
+  NO_TEAM,
   UsageSummaryPoint,
 } from '@internal/plugin-billing-common';
 import { BillingStore } from '../database/BillingStore';
@@ -23,10 +24,14 @@ import { PaymentProvider } from './payments';
 import { GIB_HOUR, listPriceMinor, quantityString, rateSegment, segmentsOf, VCPU_HOUR } from './rating';
 import { Clock } from './types';
 
+/** Workspace name -> backing catalog group ref, for the workspaces asked about (missing = none). */
+export type TeamLookup = (workspaces: string[]) => Promise<Map<string, string>>;
+
 export type BudgetLookup = (workspace: string) => Promise<{ budgetMinor: number | null; source: BudgetStatus['source'] }>;
 
 const DIMENSION_COLUMN = {
   workspace: 'workspace',
+  team: 'workspace',
   costCenter: 'cost_center',
   template: 'template',
   sandbox: 'sandbox_name',
@@ -50,6 +55,7 @@ export class BillingService {
       /** Shared platform cost per month, spread over the allocation pro rata to direct cost. */
       sharedPlatformMinor?: number;
       budgets?: BudgetLookup;
+      teams?: TeamLookup;
     },
   ) {}
 
@@ -317,18 +323,31 @@ export class BillingService {
     return { workspace, period, usedMinor, budgetMinor, ratio, blocked, source };
   }
 
+  private async teamsOf(workspaces: string[]): Promise<Map<string, string>> {
+    if (!this.deps.teams || workspaces.length === 0) return new Map();
+    try {
+      return await this.deps.teams(workspaces);
+    } catch (e) {
+      throw new ServiceUnavailableError(`Cost allocation by team needs the sandbox workspace API: ${(e as Error).message}`);
+    }
+  }
+
   /**
    * Cost allocation. Direct cost of each row = its usage at the list prices of its workspace's
    * current plan (no allowances, no base fee), rounded half-up per (row, workspace). The shared
    * platform cost is spread pro rata to direct cost, largest remainder, so shares sum exactly.
+   * `team`: each workspace's direct cost goes to its backing catalog group (read from the sandbox
+   * workspace API now, not at usage time), or to `(no team)`.
    */
   async allocation(period: string, dimension: AllocationDimension): Promise<AllocationReport> {
     const rows = await this.deps.store.usageByDimension(period, DIMENSION_COLUMN[dimension]);
+    const teamOf = dimension === 'team' ? await this.teamsOf([...new Set(rows.map(r => r.workspace))]) : undefined;
     const planOf = new Map<string, Plan>();
     const direct = new Map<string, number>();
     for (const r of rows) {
       if (!planOf.has(r.workspace)) planOf.set(r.workspace, this.plan((await this.getSubscription(r.workspace)).plan));
-      direct.set(r.key, (direct.get(r.key) ?? 0) + listPriceMinor(planOf.get(r.workspace)!, r));
+      const key = teamOf ? teamOf.get(r.workspace) ?? NO_TEAM : r.key;
+      direct.set(key, (direct.get(key) ?? 0) + listPriceMinor(planOf.get(r.workspace)!, r));
     }
     const keys = [...direct.keys()].sort();
     const sharedPlatformMinor = this.deps.sharedPlatformMinor ?? 0;

@@ -25,6 +25,12 @@ export class SandboxClient implements UsageSource {
     return this.get(`/usage?${q}`);
   }
 
+  /** Backing catalog group of each workspace that has one (GET /workspaces lists all for a service). */
+  async workspaceTeams(): Promise<Map<string, string>> {
+    const { items } = await this.get<{ items: Array<{ name: string; backingGroup?: string }> }>('/workspaces');
+    return new Map(items.filter(w => w.backingGroup).map(w => [w.name, w.backingGroup!]));
+  }
+
   /** The workspace's effective monthly budget (quota `monthlyBudgetMinor`; null = unlimited). */
   async monthlyBudgetMinor(workspace: string): Promise<number | null> {
     const quota = await this.get<{ limits: { monthlyBudgetMinor: number | null } }>(

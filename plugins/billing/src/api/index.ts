@@ -1,0 +1,2 @@
+export * from './BillingApi';
+export { BillingClient } from './BillingClient';

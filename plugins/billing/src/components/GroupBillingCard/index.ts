@@ -1,0 +1,1 @@
+export { GroupBillingCard } from './GroupBillingCard';
