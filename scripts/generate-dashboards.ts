@@ -779,6 +779,93 @@ function sandboxes(): Dashboard {
         ),
     );
 
+  // Sandbox workspace backups (plugins/sandbox-backend/src/backups/metrics.ts). The freshness
+  // gauge is read from the database: every replica reports the same value, hence max by.
+  d.withRow(grid.row('Backups', 50))
+    .withPanel(
+      grid
+        .place(
+          stat(
+            51,
+            'Longest without a backup',
+            'Of the sandboxes a backup schedule covers: the longest time since a complete backup. SandboxBackupsStale fires over 26 hours.',
+            's',
+          )
+            .thresholds(
+              thresholds([
+                [null, 'green'],
+                [26 * 3600, 'red'],
+              ]),
+            )
+            .noValue('no schedule'),
+          6,
+          8,
+        )
+        .withTarget(
+          query(
+            `max(time() - max by (workspace, sandbox) (sandbox_backup_newest_complete_timestamp_seconds{${job}, ${ws}}))`,
+          ),
+        ),
+    )
+    .withPanel(
+      grid
+        .place(
+          timeseries(
+            52,
+            'Backups by trigger and outcome',
+            'Backups made per interval. SandboxBackupsFailing fires on any failed scheduled backup in the last hour.',
+            'none',
+          ),
+          6,
+          8,
+        )
+        .drawStyle(common.GraphDrawStyle.Bars)
+        .withTarget(
+          query(
+            `sum by (trigger, outcome) (increase(sandbox_backup_operations_total{${job}, operation="backup"}[$__rate_interval]))`,
+            '{{trigger}} {{outcome}}',
+          ),
+        ),
+    )
+    .withPanel(
+      grid
+        .place(
+          timeseries(
+            53,
+            'Backup and restore duration (p95)',
+            '95th percentile duration of backups and restores, by operation.',
+            's',
+          ),
+          6,
+          8,
+        )
+        .withTarget(
+          query(
+            `histogram_quantile(0.95, sum by (operation, le) (rate(sandbox_backup_duration_seconds_bucket{${job}}[1h])))`,
+            '{{operation}}',
+          ),
+        ),
+    )
+    .withPanel(
+      grid
+        .place(
+          timeseries(
+            54,
+            'Backup bytes written per hour',
+            'Bytes of complete backups per hour, by workspace.',
+            'bytes',
+          ),
+          6,
+          8,
+        )
+        .withTarget(
+          query(
+            `sum by (workspace) (increase(sandbox_backup_size_bytes_sum{${job}, ${ws}}[1h]))`,
+            '{{workspace}}',
+          ),
+        ),
+    );
+
   // cAdvisor on the Docker sandbox hosts exports the container label portal.sandbox/id as
   // container_label_portal_sandbox_id (scrape job sandbox-hosts-cadvisor).
   const one = `container_label_portal_sandbox_id="$sandbox"`;

@@ -5,8 +5,9 @@
 #   scripts/checks/k8s.sh
 # Steps: kustomize every overlay; validate every rendered object (kubernetes-models, Crossplane
 # structure); cross-check compositions, XRDs, functions and claims and render every go-templating
-# step with helm; the Crossplane chart's values; yamllint; the XRD schema module the scaffolder
-# action compiles in; the Dockerfile; and the broken fixtures, which must fail.
+# step with helm; the Crossplane chart's values; yamllint; the Sandbox snapshot CronJob against a
+# fake kubectl; the Sandbox's portal agent (rendered, then run on the host); the XRD schema module
+# the scaffolder action compiles in; the Dockerfile; and the broken fixtures, which must fail.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
@@ -46,6 +47,7 @@ for p in aws gcp azure local; do
   "$KUBECTL" kustomize "k8s/crossplane/providers/$p/packages" >"$OUT/crossplane-$p-packages.yaml"
   "$KUBECTL" kustomize "k8s/crossplane/providers/$p/config" >"$OUT/crossplane-$p-config.yaml"
   "$KUBECTL" kustomize "k8s/crossplane/overlays/$p" >"$OUT/crossplane-$p-apis.yaml"
+  "$KUBECTL" kustomize "k8s/crossplane/providers/$p/snapshots" >"$OUT/crossplane-$p-snapshots.yaml"
 done
 for o in k8s/platform/overlays/*/; do
   "$KUBECTL" kustomize "$o" >"$OUT/platform-$(basename "$o").yaml"
@@ -83,6 +85,12 @@ fi
 step "yamllint"
 yamllint -s -d '{extends: default, rules: {line-length: {max: 160}, document-start: disable, comments: {min-spaces-from-content: 1}, comments-indentation: disable, truthy: {check-keys: false}, indentation: {spaces: 2, indent-sequences: consistent}}}' \
   k8s/crossplane k8s/platform test/fixtures/k8s
+
+step "Sandbox VolumeSnapshot backups: CronJob rendered and run against a fake kubectl"
+HELM="$HELM" node k8s/crossplane/scripts/check-snapshot-job.mjs "$OUT"/crossplane-*-apis.yaml
+
+step "Sandbox portal agent: token Secret, RBAC, NetworkPolicy, pod rendered; its command line run on this host"
+HELM="$HELM" node k8s/crossplane/scripts/check-sandbox-agent.mjs "$OUT"/crossplane-*-apis.yaml
 
 step "generated XRD schema module of crossplane:claim:apply is up to date"
 node k8s/crossplane/scripts/generate-xrd-schemas.mjs --check

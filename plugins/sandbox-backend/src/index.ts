@@ -6,6 +6,8 @@
  */
 export { sandboxPlugin as default } from './plugin';
 export type { SandboxDriver, SandboxSpec, SandboxInstance } from './drivers/types';
+/** HTTP upgrades (WebSocket) of the port proxy; the root HTTP router attaches its server to it. */
+export { sandboxUpgrades } from './inside/upgrades';
 export {
   sandboxConditions,
   createSandboxConditionalDecision,

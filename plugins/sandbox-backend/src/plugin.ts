@@ -19,16 +19,23 @@ import {
   createGetSandboxAction,
   createListSandboxesAction,
   createStopSandboxAction,
+  createPauseSandboxAction,
+  createResumeSandboxAction,
 } from './actions';
 import { DatabaseSandboxStore } from './database/DatabaseSandboxStore';
 import { createDriver } from './drivers/createDriver';
 import { createRouter } from './router';
+import { registerInside } from './inside';
+import { registerApiKeys } from './apikeys';
+import { registerOpenHands } from './openhands';
 import { OllamaClient } from './service/OllamaClient';
 import { Reconciler } from './service/Reconciler';
 import { SandboxService } from './service/SandboxService';
+import { BudgetGate } from './service/BudgetGate';
 import { SandboxMetrics } from './service/metrics';
 import { readTemplates } from './service/readTemplates';
 import { systemClock } from './service/types';
+import { createWarmPools, scheduleWarmPoolRefill } from './pools';
 
 /**
  * The sandbox backend plugin: REST API at /api/sandbox, MCP actions, and the reconciler.
@@ -48,6 +55,8 @@ export const sandboxPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
         userInfo: coreServices.userInfo,
         actionsRegistry: actionsRegistryServiceRef,
         events: eventsServiceRef,
@@ -68,6 +77,16 @@ export const sandboxPlugin = createBackendPlugin({
         const ollamaUrl = config.getOptionalString('sandbox.ollama.baseUrl');
         const metrics = new SandboxMetrics();
         const templates = readTemplates(config);
+        // warm pools (docs/operators/warm-pools.md); a config error stops the plugin here
+        const warmPools = createWarmPools({
+          config,
+          logger,
+          knex: await database.getClient(),
+          sandboxes: store,
+          driver,
+          templates,
+          clock: systemClock,
+        });
         metrics.initialise(driver.name, Object.keys(templates));
         metrics.countFrom(() => store.countByStateAndWorkspace());
         const service = new SandboxService({
@@ -84,6 +103,11 @@ export const sandboxPlugin = createBackendPlugin({
           sshUser: config.getOptionalString('sandbox.ssh.user') ?? 'sandbox',
           metrics,
           quotaLimits: async workspace => (await workspaceStore.getQuota(workspace)).limits,
+          budgetGate:
+            config.getOptionalBoolean('sandbox.budget.enforce') === false
+              ? undefined
+              : new BudgetGate({ discovery: deps.discovery, auth: deps.auth, logger, clock: systemClock, metrics }),
+          warmPool: warmPools,
         });
 
         registerPermissions(deps.permissionsRegistry, { sandboxes: store, workspaces: workspaceStore });
@@ -96,7 +120,23 @@ export const sandboxPlugin = createBackendPlugin({
         createListSandboxesAction(actionDeps);
         createGetSandboxAction(actionDeps);
         createStopSandboxAction(actionDeps);
+        createPauseSandboxAction(actionDeps);
+        createResumeSandboxAction(actionDeps);
         createDeleteSandboxAction(actionDeps);
+
+        // exec / files / ports inside sandboxes (mounted first: the port proxy needs raw bodies);
+        // returns the InsideService (openPortStream / proxyHttp / proxyUpgrade) for other routes
+        const inside = registerInside({
+          config,
+          httpRouter,
+          httpAuth,
+          authorizer,
+          audit,
+          driver,
+          getRecord: id => service.getRecord(id),
+          touch: id => store.touch(id, systemClock.now()),
+          actionsRegistry: deps.actionsRegistry,
+        });
 
         httpRouter.use(
           await createRouter({
@@ -133,6 +173,31 @@ export const sandboxPlugin = createBackendPlugin({
           clock: systemClock,
         });
 
+        // workspace API keys, and the OpenHands runtime API that authenticates with them
+        // (docs/operators/openhands.md; off unless sandbox.openhands.enabled)
+        const apiKeys = registerApiKeys({
+          knex: await database.getClient(),
+          clock: systemClock,
+          httpRouter,
+          httpAuth,
+          authorizer,
+          audit,
+          workspaces,
+        });
+        await registerOpenHands({
+          config,
+          knex: await database.getClient(),
+          logger,
+          lifecycle: deps.lifecycle,
+          httpRouter,
+          apiKeys,
+          audit,
+          sandboxes: service,
+          inside,
+          templates,
+          clock: systemClock,
+        });
+
         const reconciler = new Reconciler({
           store,
           driver,
@@ -140,6 +205,7 @@ export const sandboxPlugin = createBackendPlugin({
           clock: systemClock,
           logger,
           staleAfterSeconds: config.getOptionalNumber('sandbox.reconciler.staleAfterSeconds') ?? 120,
+          ownsRuntime: instance => warmPools.ownsRuntime(instance),
         });
         const schedule = config.has('sandbox.reconciler.schedule')
           ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('sandbox.reconciler.schedule'))
@@ -162,12 +228,15 @@ export const sandboxPlugin = createBackendPlugin({
               metrics.reconcilerDrift.inc({ kind: 'orphan' }, report.orphansRemoved.length);
               metrics.reconcilerDrift.inc({ kind: 'resumed' }, report.resumed.length);
               metrics.reconcilerDrift.inc({ kind: 'auto_stopped' }, report.autoStopped.length);
+              metrics.reconcilerDrift.inc({ kind: 'auto_paused' }, report.autoPaused.length);
             } catch (e) {
               metrics.reconcilerRuns.inc({ outcome: 'error' });
               throw e;
             }
           },
         });
+
+        await scheduleWarmPoolRefill({ config, logger, scheduler, pools: warmPools, driver });
 
         deps.lifecycle.addShutdownHook(async () => {
           await Promise.race([service.idle(), new Promise(r => setTimeout(r, 10_000))]);

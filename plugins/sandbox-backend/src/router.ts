@@ -151,7 +151,12 @@ export async function createRouter(
     res.json(await service.get(req.params.id));
   });
 
-  const sandboxMutation = (action: string, permission: ResourcePermission, fn: (id: string, req: Request) => Promise<unknown>) =>
+  const sandboxMutation = (
+    action: string,
+    permission: ResourcePermission,
+    fn: (id: string, req: Request) => Promise<unknown>,
+    status = 202,
+  ) =>
     async (req: Request, res: express.Response) => {
       const id = req.params.id;
       const workspace = await service.getRecord(id).then(r => r.workspace, () => undefined);
@@ -159,11 +164,14 @@ export async function createRouter(
         await authorize(credentials, permission, id);
         return fn(id, req);
       });
-      res.status(202).json(result);
+      res.status(status).json(result);
     };
 
   router.post('/sandboxes/:id/start', sandboxMutation('sandbox.start', sandboxUpdatePermission, id => service.start(id)));
   router.post('/sandboxes/:id/stop', sandboxMutation('sandbox.stop', sandboxUpdatePermission, id => service.stop(id)));
+  // pause / resume complete before answering (milliseconds on Docker), hence 200 rather than 202
+  router.post('/sandboxes/:id/pause', sandboxMutation('sandbox.pause', sandboxUpdatePermission, id => service.pause(id), 200));
+  router.post('/sandboxes/:id/resume', sandboxMutation('sandbox.resume', sandboxUpdatePermission, id => service.resume(id), 200));
   router.post('/sandboxes/:id/resize', sandboxMutation('sandbox.resize', sandboxUpdatePermission, (id, req) =>
     service.resize(id, parse(resizeSchema, req.body, 'resize request').size),
   ));

@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './links';
 export * from './workspaces';
 export * from './backups';
+export * from './apikeys';

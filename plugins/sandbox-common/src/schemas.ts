@@ -67,6 +67,8 @@ export const execRequestSchema = z
     cwd: z.string().startsWith('/').optional(),
     env: z.record(envKey, z.string()).default({}),
     timeoutSeconds: z.number().int().positive().max(3600).default(60),
+    /** Text written to the command's standard input (then closed). */
+    stdin: z.string().max(1024 * 1024).optional(),
   })
   .strict();
 export type ExecRequest = z.input<typeof execRequestSchema>;

@@ -16,6 +16,13 @@ describe('sandbox state machine', () => {
     ['running', 'provisioning', false],
     ['deleted', 'running', false],
     ['stopped', 'running', false],
+    ['running', 'pausing', true],
+    ['pausing', 'paused', true],
+    ['paused', 'resuming', true],
+    ['resuming', 'running', true],
+    ['paused', 'stopping', true],
+    ['paused', 'running', false],
+    ['stopped', 'pausing', false],
   ] as const)('%s -> %s is %s', (from, to, allowed) => {
     expect(canTransition(from, to)).toBe(allowed);
   });

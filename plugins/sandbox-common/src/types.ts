@@ -2,12 +2,21 @@
  * The lifecycle states of a sandbox, as observed. Transitional states end in -ing.
  *
  * pending -> provisioning -> running -> stopping -> stopped -> (provisioning -> running ...)
+ * running -> pausing -> paused -> resuming -> running   (paused -> stopping also works)
  * any -> deleting -> deleted;  any non-final -> failed (with a reason)
+ *
+ * `paused` is frozen in place: on Docker the cgroup freezer keeps memory and processes, on
+ * Kubernetes the pod is scaled to zero and only the volume is kept. It uses no CPU and is metered
+ * as storage only, but it still counts against the workspace's vCPU and memory quota (a frozen
+ * cgroup holds its memory, and resume must not fail for want of room).
  */
 export const SANDBOX_STATES = [
   'pending',
   'provisioning',
   'running',
+  'pausing',
+  'paused',
+  'resuming',
   'stopping',
   'stopped',
   'deleting',
@@ -16,11 +25,16 @@ export const SANDBOX_STATES = [
 ] as const;
 export type SandboxState = (typeof SANDBOX_STATES)[number];
 
-/** States in which a sandbox holds compute (counted by quotas and metered as runtime). */
+/**
+ * States in which a sandbox consumes compute (metered as runtime). `paused` is not among them
+ * (metered as storage only) although quotas still count it: see the state diagram above.
+ */
 export const SANDBOX_STATES_CONSUMING_COMPUTE: readonly SandboxState[] = [
   'pending',
   'provisioning',
   'running',
+  'pausing',
+  'resuming',
   'stopping',
 ];
 
@@ -31,7 +45,10 @@ export const SANDBOX_FINAL_STATES: readonly SandboxState[] = ['deleted'];
 export const SANDBOX_TRANSITIONS: Record<SandboxState, readonly SandboxState[]> = {
   pending: ['provisioning', 'failed', 'deleting'],
   provisioning: ['running', 'failed', 'deleting'],
-  running: ['stopping', 'failed', 'deleting'],
+  running: ['stopping', 'pausing', 'failed', 'deleting'],
+  pausing: ['paused', 'running', 'failed', 'deleting'],
+  paused: ['resuming', 'stopping', 'failed', 'deleting'],
+  resuming: ['running', 'paused', 'failed', 'deleting'],
   stopping: ['stopped', 'failed', 'deleting'],
   stopped: ['provisioning', 'deleting', 'failed'],
   failed: ['deleting', 'provisioning'],

@@ -118,7 +118,7 @@ export interface AuditEntry {
   actor: string;
   /** e.g. `sandbox.create`, `workspace.member.set`, `quota.override`. */
   action: string;
-  targetType: 'sandbox' | 'workspace' | 'member' | 'quota';
+  targetType: 'sandbox' | 'workspace' | 'member' | 'quota' | 'api-key';
   targetId: string;
   workspace?: string;
   outcome: AuditOutcome;

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-defaults/rootHttpRouter';
 import type { RootConfigService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
+import { sandboxUpgrades } from '@internal/plugin-sandbox-backend';
 import express, { Handler } from 'express';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -108,7 +109,12 @@ export function configureInstrumentedRouter(
 }
 
 export const instrumentedRootHttpRouter = rootHttpRouterServiceFactory({
-  configure: configureInstrumentedRouter,
+  configure: context => {
+    // WebSocket upgrades of the sandbox port proxy (path prefixes, which Backstage's exact-path
+    // WebSocket routes cannot express) are served from the start, not only after a first request
+    sandboxUpgrades.attach(context.server);
+    configureInstrumentedRouter(context);
+  },
 });
 
 function startMetricsServer(options: {

@@ -7,7 +7,7 @@ import { InMemoryDriver } from '../drivers/memory/InMemoryDriver';
 import { Reconciler } from '../service/Reconciler';
 import { SandboxService } from '../service/SandboxService';
 import { DEFAULT_TEMPLATES } from '../service/readTemplates';
-import { Clock } from '../service/types';
+import { Clock, TemplateImage } from '../service/types';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -23,7 +23,7 @@ export class ManualClock implements Clock {
 const sqliteOnly = TestDatabases.create({ ids: ['SQLITE_3'], disableDocker: true });
 
 /** Service + reconciler over a real SQLite store and the in-memory driver. */
-export async function createHarness() {
+export async function createHarness(options: { templates?: Record<string, TemplateImage> } = {}) {
   const knex = await sqliteOnly.init('SQLITE_3');
   const store = await DatabaseSandboxStore.create({
     database: mockServices.database({ knex, migrations: { skip: false } }),
@@ -45,7 +45,7 @@ export async function createHarness() {
     clock,
     logger,
     events: { publish: async e => void published.push({ sandboxId: e.sandboxId, state: e.state }) },
-    templates: { ...DEFAULT_TEMPLATES, custom: { image: 'my/image:1', env: { FROM_TEMPLATE: 'yes' } } },
+    templates: { ...DEFAULT_TEMPLATES, custom: { image: 'my/image:1', env: { FROM_TEMPLATE: 'yes' } }, ...options.templates },
     appBaseUrl: 'http://portal.test/',
     sshHostPattern: '{name}.{workspace}.sandbox.test',
     quotaLimits: async ws => (await workspaceStore.getQuota(ws)).limits,

@@ -11,7 +11,9 @@ export function sandboxOutputSchema(z: typeof zv3) {
     template: z.string().describe('Template it was created from'),
     image: z.string().describe('Container image'),
     size: z.string().describe('Size name (small, medium, large)'),
-    state: z.string().describe('pending, provisioning, running, stopping, stopped, deleting, deleted or failed'),
+    state: z
+      .string()
+      .describe('pending, provisioning, running, pausing, paused, resuming, stopping, stopped, deleting, deleted or failed'),
     reason: z.string().optional().describe('Why the sandbox failed or was stopped, when known'),
     createdAt: z.string().describe('ISO timestamp of creation'),
     links: z

@@ -193,6 +193,35 @@ describe('BackupService (in-memory driver, SQLite)', () => {
     );
   });
 
+  it('exposes the scheduled outcome series at 0 from start-up and the newest complete backup per covered sandbox', async () => {
+    const h = await withSandbox();
+    const counters = await h.registry.getSingleMetricAsString('sandbox_backup_operations_total');
+    for (const outcome of ['success', 'failure']) {
+      expect(counters).toContain(`sandbox_backup_operations_total{operation="backup",trigger="schedule",outcome="${outcome}"} 0`);
+    }
+    h.metrics.newestCompleteFrom(() => h.backups.freshness());
+    const gauge = () => h.registry.getSingleMetricAsString('sandbox_backup_newest_complete_timestamp_seconds');
+    expect(await gauge()).not.toContain('{'); // no schedule: no sandbox is covered
+    await h.backups.create(h.sandbox.id, USER); // a manual backup before the schedule counts too
+    h.clock.advance(3_600_000);
+    const schedule = await h.backups.setSchedule('team-a', { intervalHours: 24, retentionCount: 3, retentionDays: null }, USER);
+    // a schedule set later than the newest backup: not overdue from before it existed
+    expect(await gauge()).toContain(`{workspace="team-a",sandbox="box"} ${Date.parse(schedule.updatedAt) / 1000}`);
+    h.clock.advance(3_600_000);
+    const backup = await h.backups.create(h.sandbox.id, USER);
+    expect(await gauge()).toContain(`{workspace="team-a",sandbox="box"} ${Date.parse(backup.completedAt!) / 1000}`);
+    h.driver.failNext.export = 'engine said no';
+    h.clock.advance(86_400_000);
+    expect((await h.backups.runScheduled()).failed).toEqual([h.sandbox.id]);
+    expect(await h.registry.getSingleMetricAsString('sandbox_backup_operations_total')).toContain(
+      'sandbox_backup_operations_total{operation="backup",trigger="schedule",outcome="failure"} 1',
+    );
+    expect(await gauge()).toContain(`{workspace="team-a",sandbox="box"} ${Date.parse(backup.completedAt!) / 1000}`);
+    await h.service.delete(h.sandbox.id);
+    await h.service.idle();
+    expect(await gauge()).not.toContain('sandbox="box"'); // gone with its sandbox
+  });
+
   it('decides when a schedule is due', async () => {
     const h = await createBackupHarness();
     const base = { workspace: 'w', retentionCount: 1, retentionDays: null, updatedAt: '', updatedBy: '' };

@@ -252,6 +252,16 @@ export class BackupService {
     });
   }
 
+  /**
+   * Turns a workspace's schedule off. Its scheduled backups stay (retention no longer applies to
+   * them: delete them one by one, or set a schedule again).
+   */
+  async deleteSchedule(workspace: string): Promise<void> {
+    if (!(await this.options.records.deleteSchedule(workspace))) {
+      throw new NotFoundError(`Workspace '${workspace}' has no backup schedule`);
+    }
+  }
+
   getSchedule(workspace: string): Promise<BackupSchedule | undefined> {
     return this.options.records.getSchedule(workspace);
   }
@@ -335,6 +345,25 @@ export class BackupService {
     }
     metrics?.operations.inc({ operation: 'retention', trigger: 'schedule', outcome: 'success' }, deleted.length);
     return { deleted, interrupted, orphansRemoved, adopted };
+  }
+
+  /**
+   * Backup freshness per sandbox that a schedule covers (running or stopped, in a workspace with a
+   * schedule): its newest complete backup, or the sandbox's creation or the schedule's last change
+   * when later (a new sandbox or schedule is not overdue yet). The stale-backup alert reads it.
+   */
+  async freshness(): Promise<Array<{ workspace: string; sandbox: string; at: Date }>> {
+    const schedules = await this.options.records.listSchedules();
+    const newest = await this.options.records.newestCompleteBySandbox(schedules.map(s => s.workspace));
+    const rows: Array<{ workspace: string; sandbox: string; at: Date }> = [];
+    for (const schedule of schedules) {
+      for (const sandbox of await this.sandboxesOf(schedule.workspace)) {
+        const candidates = [newest.get(sandbox.id), new Date(sandbox.createdAt), new Date(schedule.updatedAt)];
+        const at = new Date(Math.max(...candidates.filter((d): d is Date => d !== undefined).map(d => d.getTime())));
+        rows.push({ workspace: schedule.workspace, sandbox: sandbox.name, at });
+      }
+    }
+    return rows;
   }
 
   private async sandboxesOf(workspace: string) {

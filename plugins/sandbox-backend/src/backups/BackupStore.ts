@@ -7,13 +7,34 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export const MANIFEST_NAME = 'manifest.json';
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Backup ids and blob names are single path segments (no `/`, no `..`), the same for every store. */
+export function checkBackupId(backupId: string): string {
+  if (!ID_PATTERN.test(backupId)) throw new Error(`invalid backup id '${backupId}'`);
+  return backupId;
+}
+
+export function checkBlobName(name: string): string {
+  if (!ID_PATTERN.test(name) || name === MANIFEST_NAME) throw new Error(`invalid blob name '${name}'`);
+  return name;
+}
+
+/** A manifest as stored: only a parseable, `complete` manifest of this very backup counts. */
+export function parseManifest(text: string, backupId: string): BackupManifest | undefined {
+  try {
+    const manifest = JSON.parse(text) as BackupManifest;
+    return manifest.state === 'complete' && manifest.backupId === backupId ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Where backup bytes live: blobs plus one manifest per backup. The manifest is written last and
  * atomically; a backup without a (complete) manifest is not a backup, only an orphan that the
- * retention task removes. One implementation per storage system (local directory today; an
- * object store later).
+ * retention task removes. One implementation per storage system: {@link LocalDirectoryBackupStore}
+ * and `S3BackupStore` (S3-compatible object storage).
  */
 export interface BackupStore {
   /** Streams a blob in and returns its size and sha256 (as written). */
@@ -21,7 +42,7 @@ export interface BackupStore {
   getBlob(backupId: string, name: string): Promise<Readable>;
   /** Re-reads a stored blob and hashes it. */
   hashBlob(backupId: string, name: string): Promise<BackupBlob>;
-  /** Writes the manifest atomically (temp file + rename). */
+  /** Writes the manifest atomically (temp file + rename; one PUT on object storage). */
   putManifest(manifest: BackupManifest): Promise<void>;
   getManifest(backupId: string): Promise<BackupManifest | undefined>;
   /** Complete backups only: those whose manifest is present, parses and says `complete`. */
@@ -51,13 +72,11 @@ export class LocalDirectoryBackupStore implements BackupStore {
   constructor(private readonly directory: string) {}
 
   private dirOf(backupId: string) {
-    if (!ID_PATTERN.test(backupId)) throw new Error(`invalid backup id '${backupId}'`);
-    return path.join(this.directory, backupId);
+    return path.join(this.directory, checkBackupId(backupId));
   }
 
   private fileOf(backupId: string, name: string) {
-    if (!ID_PATTERN.test(name) || name === MANIFEST_NAME) throw new Error(`invalid blob name '${name}'`);
-    return path.join(this.dirOf(backupId), name);
+    return path.join(this.dirOf(backupId), checkBlobName(name));
   }
 
   async putBlob(backupId: string, name: string, content: Readable): Promise<BackupBlob> {
@@ -119,12 +138,7 @@ export class LocalDirectoryBackupStore implements BackupStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    try {
-      const manifest = JSON.parse(text) as BackupManifest;
-      return manifest.state === 'complete' && manifest.backupId === backupId ? manifest : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseManifest(text, backupId);
   }
 
   async listIds(): Promise<Array<{ id: string; modifiedAt: Date }>> {

@@ -145,6 +145,18 @@ export class DatabaseBackupRecords {
     return rows.map(r => ({ workspace: r.workspace, at: toDate(r.at) }));
   }
 
+  /** The newest completion time of a complete backup, per sandbox of the given workspaces. */
+  async newestCompleteBySandbox(workspaces: string[]): Promise<Map<string, Date>> {
+    if (workspaces.length === 0) return new Map();
+    const rows = (await this.knex('sandbox_backups')
+      .where('state', 'complete')
+      .whereIn('workspace', workspaces)
+      .groupBy('sandbox_id')
+      .select('sandbox_id')
+      .max({ at: 'completed_at' })) as unknown as Array<{ sandbox_id: string; at: Date | string | number }>;
+    return new Map(rows.map(r => [r.sandbox_id, toDate(r.at)]));
+  }
+
   async delete(id: string): Promise<boolean> {
     return (await this.knex('sandbox_backups').where({ id }).delete()) === 1;
   }
@@ -170,6 +182,10 @@ export class DatabaseBackupRecords {
   async getSchedule(workspace: string): Promise<BackupSchedule | undefined> {
     const row = await this.knex<ScheduleRow>('sandbox_backup_schedules').where({ workspace }).first();
     return row ? toSchedule(row) : undefined;
+  }
+
+  async deleteSchedule(workspace: string): Promise<boolean> {
+    return (await this.knex('sandbox_backup_schedules').where({ workspace }).delete()) === 1;
   }
 
   async listSchedules(): Promise<BackupSchedule[]> {

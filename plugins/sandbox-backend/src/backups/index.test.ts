@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createHarness } from '../__testUtils__/harness';
 import { permissionResourceLoaders } from '../permissions/register';
 import { SandboxAuthorizer } from '../service/authorize';
-import { backupDirectoryFrom, registerBackups } from './index';
+import { backupDirectoryFrom, createBackupStore, LocalDirectoryBackupStore, registerBackups, S3BackupStore } from './index';
 
 jest.setTimeout(60_000);
 
@@ -72,5 +72,16 @@ describe('registerBackups (the wiring plugin.ts uses)', () => {
 
   it('defaults the directory to .data/backups', () => {
     expect(backupDirectoryFrom(mockServices.rootConfig({ data: {} }))).toBe(path.resolve('.data/backups'));
+  });
+
+  it('picks the backup store from sandbox.backups.store', () => {
+    const store = (backups: object) => createBackupStore(mockServices.rootConfig({ data: { sandbox: { backups } } }));
+    expect(store({})).toBeInstanceOf(LocalDirectoryBackupStore);
+    expect(store({ store: 'local', directory: '/tmp/x' })).toBeInstanceOf(LocalDirectoryBackupStore);
+    expect(store({ store: 's3', s3: { bucket: 'b', prefix: 'p', endpoint: 'http://127.0.0.1:9', forcePathStyle: true } })).toBeInstanceOf(S3BackupStore);
+    expect(store({ store: 's3', s3: { bucket: 'b', accessKeyId: 'k', secretAccessKey: 's' } })).toBeInstanceOf(S3BackupStore);
+    expect(() => store({ store: 'tape' })).toThrow("sandbox.backups.store must be 'local' or 's3', not 'tape'");
+    expect(() => store({ store: 's3', s3: {} })).toThrow("Missing required config value at 'sandbox.backups.s3.bucket'");
+    expect(() => store({ store: 's3', s3: { bucket: 'b', accessKeyId: 'k' } })).toThrow('set both accessKeyId and secretAccessKey, or neither');
   });
 });

@@ -17,14 +17,17 @@ import path from 'node:path';
 import { SandboxDriver } from '../drivers/types';
 import { SandboxService } from '../service/SandboxService';
 import { Clock } from '../service/types';
-import { LocalDirectoryBackupStore } from './BackupStore';
+import { BackupStore, LocalDirectoryBackupStore } from './BackupStore';
 import { BackupService } from './BackupService';
+import { S3BackupStore } from './S3BackupStore';
 import { DatabaseBackupRecords } from './DatabaseBackupRecords';
 import { BackupMetrics } from './metrics';
 
 export { BackupService } from './BackupService';
 export { LocalDirectoryBackupStore } from './BackupStore';
 export type { BackupStore } from './BackupStore';
+export { S3BackupStore } from './S3BackupStore';
+export type { S3BackupStoreOptions } from './S3BackupStore';
 export { DatabaseBackupRecords } from './DatabaseBackupRecords';
 export { createBackupRouter, createBackupTask };
 export { BackupMetrics } from './metrics';
@@ -32,6 +35,33 @@ export { BackupMetrics } from './metrics';
 /** `sandbox.backups.directory` (default `.data/backups`, relative to the working directory). */
 export function backupDirectoryFrom(config: Config): string {
   return path.resolve(config.getOptionalString('sandbox.backups.directory') ?? '.data/backups');
+}
+
+/**
+ * `sandbox.backups.store`: `local` (default, `sandbox.backups.directory`) or `s3`
+ * (`sandbox.backups.s3.*`; without keys the AWS SDK's default credential chain applies).
+ */
+export function createBackupStore(config: Config): BackupStore {
+  const kind = config.getOptionalString('sandbox.backups.store') ?? 'local';
+  if (kind === 'local') return new LocalDirectoryBackupStore(backupDirectoryFrom(config));
+  if (kind !== 's3') {
+    throw new Error(`sandbox.backups.store must be 'local' or 's3', not '${kind}'`);
+  }
+  const s3 = config.getConfig('sandbox.backups.s3');
+  const accessKeyId = s3.getOptionalString('accessKeyId');
+  const secretAccessKey = s3.getOptionalString('secretAccessKey');
+  if (!accessKeyId !== !secretAccessKey) {
+    throw new Error('sandbox.backups.s3: set both accessKeyId and secretAccessKey, or neither (default credential chain)');
+  }
+  return new S3BackupStore({
+    bucket: s3.getString('bucket'),
+    prefix: s3.getOptionalString('prefix'),
+    region: s3.getOptionalString('region'),
+    endpoint: s3.getOptionalString('endpoint'),
+    forcePathStyle: s3.getOptionalBoolean('forcePathStyle'),
+    accessKeyId,
+    secretAccessKey,
+  });
 }
 
 /** The backup service from config (the migrations of the plugin's store create its tables). */
@@ -46,9 +76,9 @@ export function createBackupService(deps: {
   const records = new DatabaseBackupRecords(deps.knex);
   const metrics = new BackupMetrics();
   metrics.lastSuccessFrom(() => records.lastSuccessByWorkspace());
-  return new BackupService({
+  const service = new BackupService({
     records,
-    store: new LocalDirectoryBackupStore(backupDirectoryFrom(deps.config)),
+    store: createBackupStore(deps.config),
     sandboxes: deps.service,
     driver: deps.driver,
     clock: deps.clock,
@@ -56,6 +86,8 @@ export function createBackupService(deps: {
     metrics,
     staleAfterMs: (deps.config.getOptionalNumber('sandbox.backups.staleAfterHours') ?? 6) * 3_600_000,
   });
+  metrics.newestCompleteFrom(() => service.freshness());
+  return service;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, register as globalRegistry } from 'prom-client';
 
 type LastSuccessSource = () => Promise<Array<{ workspace: string; at: Date }>>;
+type NewestCompleteSource = () => Promise<Array<{ workspace: string; sandbox: string; at: Date }>>;
 /** One gauge per registry, so one source (the database) it reads at scrape time. */
 let lastSuccessSource: LastSuccessSource | undefined;
+let newestCompleteSource: NewestCompleteSource | undefined;
 
 function once<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
@@ -17,6 +19,7 @@ export class BackupMetrics {
   readonly size: Histogram<'workspace'>;
   readonly operations: Counter<'operation' | 'trigger' | 'outcome'>;
   readonly lastSuccess: Gauge<'workspace'>;
+  readonly newestComplete: Gauge<'workspace' | 'sandbox'>;
 
   constructor(registry: Registry = globalRegistry) {
     const registers = [registry];
@@ -60,10 +63,36 @@ export class BackupMetrics {
         },
       }),
     );
+    this.newestComplete = once(registry, 'sandbox_backup_newest_complete_timestamp_seconds', () =>
+      new Gauge({
+        name: 'sandbox_backup_newest_complete_timestamp_seconds',
+        help:
+          'Per sandbox of a workspace with a backup schedule: Unix time of its newest complete backup, ' +
+          'or of the sandbox\'s creation or the schedule\'s last change when later (read at scrape time)',
+        labelNames: ['workspace', 'sandbox'] as const,
+        registers,
+        async collect() {
+          if (!newestCompleteSource) return;
+          const rows = await newestCompleteSource();
+          this.reset();
+          for (const row of rows) this.set({ workspace: row.workspace, sandbox: row.sandbox }, row.at.getTime() / 1000);
+        },
+      }),
+    );
+    // the outcome series of scheduled backups exist from start-up, so the first failure is an
+    // increase (from 0) that `increase()` sees, not a new series it cannot
+    for (const outcome of ['success', 'failure']) {
+      for (const trigger of ['schedule', 'manual']) this.operations.inc({ operation: 'backup', trigger, outcome }, 0);
+    }
   }
 
   /** Where the last-success gauge reads at scrape time, so it survives restarts and agrees across replicas. */
   lastSuccessFrom(source: LastSuccessSource) {
     lastSuccessSource = source;
+  }
+
+  /** Where the newest-complete gauge reads at scrape time (the database, through the BackupService). */
+  newestCompleteFrom(source: NewestCompleteSource) {
+    newestCompleteSource = source;
   }
 }

@@ -102,6 +102,24 @@ describe('backup REST API', () => {
     expect(h.logger.info).toHaveBeenCalledWith(expect.stringContaining('scheduled backups: 1 made, 0 failed'));
   });
 
+  it('turns a schedule off with DELETE (audited), keeping the backups it made', async () => {
+    const h = await setup();
+    await request(h.app).put('/workspaces/team-a/backup-schedule').send({ intervalHours: 1, retentionCount: 1 }).expect(200);
+    const task = createBackupTask({ backups: h.backups, logger: h.logger });
+    const [made] = (await task()).backedUp;
+    await request(h.app).delete('/workspaces/team-a/backup-schedule').expect(204);
+    expect((await request(h.app).get('/workspaces/team-a/backup-schedule').expect(200)).body).toBeNull();
+    h.clock.advance(2 * 3_600_000);
+    expect((await task()).backedUp).toEqual([]);
+    expect((await h.backups.get(made)).state).toBe('complete');
+    const res = await request(h.app).delete('/workspaces/team-a/backup-schedule').expect(404);
+    expect(res.body.error.message).toBe("Workspace 'team-a' has no backup schedule");
+    const entries = (await h.workspaceStore.listAudit({ limit: 50 } as any)).items.filter((e: any) => e.action === 'workspace.backup-schedule.delete');
+    expect(entries.map((e: any) => [e.outcome, e.targetType, e.targetId])).toEqual(
+      expect.arrayContaining([['success', 'workspace', 'team-a'], ['failure', 'workspace', 'team-a']]),
+    );
+  });
+
   it('denies what the policy denies, changing nothing', async () => {
     const h = await setup({ deny: ['sandbox.backup.create', 'sandbox.backup.read', 'sandbox.backup.restore', 'sandbox.backup.delete', 'sandbox.workspace.manage'] });
     const res = await request(h.app).post(`/sandboxes/${h.id}/backups`).expect(403);
@@ -113,7 +131,12 @@ describe('backup REST API', () => {
     await request(h.app).post(`/backups/${backup.id}/restore`).send({ target: 'new', name: 'copy' }).expect(403);
     await request(h.app).delete(`/backups/${backup.id}`).expect(403);
     await request(h.app).put('/workspaces/team-a/backup-schedule').send({ intervalHours: 1, retentionCount: 1 }).expect(403);
-    expect(await audit(h)).toEqual(expect.arrayContaining(['sandbox.backup.create:denied', 'sandbox.backup.delete:denied']));
+    await h.backups.setSchedule('team-a', { intervalHours: 1, retentionCount: 1, retentionDays: null }, 'user:default/ada');
+    await request(h.app).delete('/workspaces/team-a/backup-schedule').expect(403);
+    expect(await h.backups.getSchedule('team-a')).toMatchObject({ intervalHours: 1 });
+    expect(await audit(h)).toEqual(
+      expect.arrayContaining(['sandbox.backup.create:denied', 'sandbox.backup.delete:denied', 'workspace.backup-schedule.delete:denied']),
+    );
     expect((await h.records.list({})).length).toBe(1);
   });
 

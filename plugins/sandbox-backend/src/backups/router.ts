@@ -145,5 +145,19 @@ export function createBackupRouter(options: BackupRouterOptions): express.Router
     res.json(schedule);
   });
 
+  router.delete('/workspaces/:name/backup-schedule', async (req, res) => {
+    const name = req.params.name;
+    await mutate(
+      req,
+      { action: 'workspace.backup-schedule.delete', targetType: 'workspace', targetId: name, workspace: name },
+      async credentials => {
+        await authorizer.authorize(credentials, workspaceManagePermission, name);
+        await backups.deleteSchedule(name);
+      },
+      () => ({ message: 'backup schedule turned off' }),
+    );
+    res.status(204).end();
+  });
+
   return router;
 }

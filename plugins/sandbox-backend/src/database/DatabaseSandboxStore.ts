@@ -52,6 +52,8 @@ type Row = {
   cpus: number;
   memory_mib: number;
   disk_gib: number;
+  /** JSON of SandboxRecord.process (migration 20261129_api_keys). */
+  process?: string | null;
 };
 
 /** @internal */
@@ -70,8 +72,30 @@ export class DatabaseSandboxStore implements SandboxStore {
   private constructor(private readonly db: Knex) {}
 
   async insert(record: SandboxRecord): Promise<void> {
+    await this.insertWith(record);
+  }
+
+  /**
+   * Inserts a sandbox that takes over an existing runtime (a warm pool member): `claim.take` runs
+   * in the transaction after the quota check and returns the runtime's handle, or undefined when
+   * nothing is free (then everything rolls back and this returns undefined). The row starts in
+   * `record.state` with that handle, and a `running` row opens its usage interval in the same
+   * transaction: the claim, the quota, the row and the ledger commit together or not at all.
+   */
+  async insertClaimed(
+    record: SandboxRecord,
+    claim: { take: (tx: Knex.Transaction) => Promise<string | undefined>; reason: string },
+  ): Promise<SandboxRecord | undefined> {
+    return this.insertWith(record, claim);
+  }
+
+  private async insertWith(
+    record: SandboxRecord,
+    claim?: { take: (tx: Knex.Transaction) => Promise<string | undefined>; reason: string },
+  ): Promise<SandboxRecord | undefined> {
+    const nothingToClaim = new Error('nothing to claim');
     try {
-      await this.db.transaction(async tx => {
+      return await this.db.transaction(async tx => {
         // quota reserved in the same transaction that writes the row (invariant 1)
         const { limits, usage, archived } = await lockAndReadQuota(tx, record.workspace);
         if (archived) {
@@ -83,16 +107,31 @@ export class DatabaseSandboxStore implements SandboxStore {
           memoryMiB: record.size.memoryMiB,
           diskGiB: record.size.diskGiB,
         });
-        await tx('sandboxes').insert(this.toRow(record));
-        await tx('sandbox_transitions').insert({
-          sandbox_id: record.id,
-          from_state: null,
-          to_state: record.state,
-          reason: record.reason ?? null,
-          at: record.createdAt,
-        });
+        let stored = record;
+        if (claim) {
+          const externalId = await claim.take(tx);
+          if (!externalId) throw nothingToClaim;
+          stored = { ...record, externalId };
+        }
+        const row = this.toRow(stored);
+        await tx('sandboxes').insert(row);
+        const [inserted] = await tx('sandbox_transitions')
+          .insert({
+            sandbox_id: record.id,
+            from_state: null,
+            to_state: record.state,
+            reason: claim?.reason ?? record.reason ?? null,
+            at: record.createdAt,
+          })
+          .returning('seq');
+        if (claim) {
+          const seq = Number(typeof inserted === 'object' ? inserted.seq : inserted);
+          await recordUsageTransition(tx, row, stored.state, seq, stored.startedAt ?? record.createdAt);
+        }
+        return stored;
       });
     } catch (e) {
+      if (e === nothingToClaim) return undefined;
       if (isUniqueViolation(e)) {
         throw new ConflictError(
           `A sandbox named '${record.name}' already exists in workspace '${record.workspace}'`,
@@ -280,6 +319,7 @@ export class DatabaseSandboxStore implements SandboxStore {
       cpus: r.size.cpus,
       memory_mib: r.size.memoryMiB,
       disk_gib: r.size.diskGiB,
+      process: r.process ? JSON.stringify(r.process) : null,
     };
   }
 
@@ -303,6 +343,7 @@ export class DatabaseSandboxStore implements SandboxStore {
       reason: row.reason ?? undefined,
       driver: row.driver,
       externalId: row.external_id ?? undefined,
+      ...(row.process ? { process: JSON.parse(row.process) } : {}),
       createdAt: toDate(row.created_at),
       updatedAt: toDate(row.updated_at),
       startedAt: toOptionalDate(row.started_at),

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { UsageRecord } from './usageLedger';
 import type {
   SandboxSize,
@@ -30,6 +31,11 @@ export interface SandboxRecord {
   startedAt?: Date;
   lastActivityAt?: Date;
   expiresAt?: Date;
+  /**
+   * The sandbox's main process when it is not the image's usual one (OpenHands runtimes: the
+   * agent server), kept so a re-create runs it again. Set by services, never by the public API.
+   */
+  process?: { command: string[]; workingDir?: string; uid?: number; gid?: number };
 }
 
 export interface ListSandboxesFilter {
@@ -60,6 +66,15 @@ export interface TransitionPatch {
 export interface SandboxStore {
   /** Inserts a new sandbox; throws ConflictError when the name is taken in the workspace. */
   insert(record: SandboxRecord): Promise<void>;
+  /**
+   * Inserts a sandbox that takes over an existing runtime (warm pools): `claim.take` runs inside
+   * the insert's transaction (after the quota check) and returns the runtime handle, or undefined
+   * when nothing is free, which rolls everything back and resolves undefined.
+   */
+  insertClaimed?(
+    record: SandboxRecord,
+    claim: { take: (tx: Knex.Transaction) => Promise<string | undefined>; reason: string },
+  ): Promise<SandboxRecord | undefined>;
   get(id: string): Promise<SandboxRecord | undefined>;
   list(filter: ListSandboxesFilter): Promise<{
     items: SandboxRecord[];

@@ -27,4 +27,17 @@ describe.each(databases.eachSupportedId())('migrations (%s)', databaseId => {
     expect(await knex.schema.hasTable('sandbox_transitions')).toBe(false);
     await knex.destroy();
   });
+
+  it('20261130_warm_pools creates and drops the pool table', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest({ directory });
+    await knex('sandbox_warm_pool').insert({ id: 'wp1', template: 'base', spec_key: 'k', state: 'ready', external_id: 'c', created_at: new Date() });
+    await expect(
+      knex('sandbox_warm_pool').insert({ id: 'wp1', template: 'base', spec_key: 'k', state: 'ready', created_at: new Date() }),
+    ).rejects.toThrow();
+    await knex.migrate.down({ directory, name: '20261130_warm_pools.js' });
+    expect(await knex.schema.hasTable('sandbox_warm_pool')).toBe(false);
+    expect(await knex.schema.hasTable('sandboxes')).toBe(true);
+    await knex.destroy();
+  });
 });

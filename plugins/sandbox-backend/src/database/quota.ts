@@ -9,9 +9,14 @@ import {
 import { Knex } from 'knex';
 
 /** States that hold a slot and disk (everything but failed and deleted). */
-export const STATES_HOLDING_SLOT = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'deleting'];
-/** States that hold CPU and memory. */
-export const STATES_HOLDING_COMPUTE = ['pending', 'provisioning', 'running', 'stopping'];
+export const STATES_HOLDING_SLOT = [
+  'pending', 'provisioning', 'running', 'pausing', 'paused', 'resuming', 'stopping', 'stopped', 'deleting',
+];
+/**
+ * States that hold CPU and memory. A paused sandbox counts too: Docker's frozen cgroup keeps its
+ * memory, and a resume must never be refused for quota (it takes no new room).
+ */
+export const STATES_HOLDING_COMPUTE = ['pending', 'provisioning', 'running', 'pausing', 'paused', 'resuming', 'stopping'];
 
 /** A create or start that would take a workspace past one of its limits. HTTP 409. */
 export class QuotaExceededError extends ConflictError {

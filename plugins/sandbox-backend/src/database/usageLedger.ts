@@ -6,10 +6,14 @@ export const COST_CENTER_LABEL = 'cost-center';
 
 export type UsageKind = 'compute' | 'storage';
 
-/** Which interval a state keeps open: running meters compute, stopped meters storage only. */
+/**
+ * Which interval a state keeps open: running meters compute; stopped and paused meter storage
+ * only (disk GiB-hours, no vCPU or memory). Pausing closes the compute interval and opens a
+ * storage one; resuming back to running closes that and opens compute again.
+ */
 export function usageKindOf(state: string): UsageKind | undefined {
   if (state === 'running') return 'compute';
-  if (state === 'stopped') return 'storage';
+  if (state === 'stopped' || state === 'paused') return 'storage';
   return undefined;
 }
 

@@ -31,6 +31,19 @@ export interface SandboxDriver {
    */
   start(externalId: string, options?: { size?: SandboxSize }): Promise<SandboxInstance>;
 
+  /**
+   * Pause (optional): freezes a running sandbox in place (Docker: the cgroup freezer, memory and
+   * processes kept; Kubernetes: the pod scaled to zero, the volume kept). Resolves once the
+   * runtime reports it paused. Pausing a paused sandbox succeeds.
+   */
+  pause?(externalId: string): Promise<void>;
+
+  /**
+   * Resumes a paused sandbox; resolves once it runs again with the same /workspace. Resuming a
+   * running sandbox succeeds.
+   */
+  resume?(externalId: string): Promise<SandboxInstance>;
+
   /** Stops it, keeping its volume. */
   stop(externalId: string, options?: { timeoutSeconds?: number }): Promise<void>;
 
@@ -60,7 +73,24 @@ export interface SandboxDriver {
    * there is removed first). The sandbox is left in the state it was in.
    */
   importWorkspace?(externalId: string, archive: Readable): Promise<void>;
+
+  /**
+   * Clones a repo into /workspace of a RUNNING sandbox (warm pools: the clone of a claimed pool
+   * member happens after the claim). Optional: without it, creates with a repo never use a pool.
+   */
+  cloneRepo?(externalId: string, repo: { url: string; ref?: string }, log?: DriverLogger): Promise<void>;
+
+  /**
+   * Where the sandbox's in-sandbox agent (agent/portal-agent.js) answers, when this sandbox runs
+   * one; undefined otherwise (callers then fall back to {@link exec}).
+   */
+  agentEndpoint?(externalId: string): Promise<AgentEndpoint | undefined>;
 }
+
+/** How the backend reaches a sandbox's agent: a unix socket on this host, or TCP with a token. */
+export type AgentEndpoint =
+  | { kind: 'unix'; socketPath: string; /** uid that must own the socket (default 1000) */ uid?: number }
+  | { kind: 'tcp'; host: string; port: number; token: string };
 
 export interface SandboxSpec {
   /** Portal-wide unique id (also used as the name prefix of runtime resources). */
@@ -77,9 +107,14 @@ export interface SandboxSpec {
   labels: Record<string, string>;
   /** Clone this repo into /workspace after start (as the sandbox user). */
   repo?: { url: string; ref?: string };
+  /**
+   * The sandbox's main process, run by the agent (default: the image's usual idle process). With
+   * `uid`/`gid`, the container runs as that user (default 1000:1000).
+   */
+  process?: { command: string[]; workingDir?: string; uid?: number; gid?: number };
 }
 
-export type RuntimeStatus = 'creating' | 'running' | 'stopped' | 'failed' | 'unknown';
+export type RuntimeStatus = 'creating' | 'running' | 'paused' | 'stopped' | 'failed' | 'unknown';
 
 export interface SandboxInstance {
   externalId: string;
@@ -115,6 +150,8 @@ export const SANDBOX_LABELS = {
   workspace: 'portal.sandbox/workspace',
   owner: 'portal.sandbox/owner',
   template: 'portal.sandbox/template',
+  /** On warm pool members only: the template whose pool made it (labels never change later). */
+  pool: 'portal.sandbox/pool',
 } as const;
 
 /** A runtime error a user can act on (bad image, clone failed, limits rejected). */

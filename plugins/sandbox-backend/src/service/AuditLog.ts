@@ -3,6 +3,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import type { AuditEntry, AuditOutcome } from '@internal/plugin-sandbox-common';
 import { DatabaseWorkspaceStore } from '../database/DatabaseWorkspaceStore';
 import { QuotaExceededError } from '../database/quota';
+import { BudgetExhaustedError } from './BudgetGate';
 import { Clock } from './types';
 
 export interface AuditTarget {
@@ -19,9 +20,11 @@ export function actorOf(credentials: BackstageCredentials): string {
   return p.type === 'user' ? p.userEntityRef! : `${p.type}:${p.subject ?? 'unknown'}`;
 }
 
-/** How a failed mutation is recorded: refused by policy or quota, bad input, or an error. */
+/** How a failed mutation is recorded: refused by policy, quota or budget, bad input, or an error. */
 export function outcomeOf(error: unknown): AuditOutcome {
-  if (error instanceof NotAllowedError || error instanceof QuotaExceededError) return 'denied';
+  if (error instanceof NotAllowedError || error instanceof QuotaExceededError || error instanceof BudgetExhaustedError) {
+    return 'denied';
+  }
   if (error instanceof InputError) return 'invalid';
   return 'failure';
 }

@@ -66,7 +66,7 @@ describe('SandboxService', () => {
     await service.idle();
     expect((await service.get(s.id)).state).toBe('stopped');
     expect((await driver.inspect(`mem-${s.id}`))?.status).toBe('stopped');
-    await expect(service.stop(s.id)).rejects.toThrow("Sandbox 'box' is stopped; only running sandboxes can be stopped");
+    await expect(service.stop(s.id)).rejects.toThrow("Sandbox 'box' is stopped; only running or paused sandboxes can be stopped");
 
     await service.start(s.id);
     await service.idle();

@@ -20,6 +20,8 @@ import { randomBytes } from 'node:crypto';
 import { ListSandboxesFilter, SandboxRecord, SandboxStore } from '../database/SandboxStore';
 import { QuotaExceededError } from '../database/quota';
 import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../drivers/types';
+import { agentClientFor, isAgentUserError } from '../agent/AgentClient';
+import type { BudgetGate } from './BudgetGate';
 import { SandboxMetrics } from './metrics';
 import { Clock, TemplateImage } from './types';
 
@@ -44,9 +46,27 @@ export interface SandboxServiceOptions {
   metrics?: SandboxMetrics;
   /** Effective quota limits of a workspace (for the lifetime limit, checked before insert). */
   quotaLimits?: (workspace: string) => Promise<QuotaLimits>;
+  /** Asks billing whether the workspace's budget blocks new sandboxes (first thing `create` does). */
+  budgetGate?: Pick<BudgetGate, 'check'>;
+  /** Warm pools (src/pools): tried first on create; undefined from it means a cold create. */
+  warmPool?: {
+    claim(record: SandboxRecord, spec: SandboxSpec): Promise<SandboxRecord | undefined>;
+  };
 }
 
-const STATES_WITH_RUNTIME: readonly SandboxState[] = ['running', 'stopped', 'stopping', 'failed', 'provisioning'];
+const STATES_WITH_RUNTIME: readonly SandboxState[] = [
+  'running',
+  'pausing',
+  'paused',
+  'resuming',
+  'stopped',
+  'stopping',
+  'failed',
+  'provisioning',
+];
+
+/** `touch` writes the last-activity time at most this often per sandbox. */
+export const TOUCH_INTERVAL_MS = 10_000;
 
 /**
  * The sandbox lifecycle. Every change is a compare-and-set through the store, so requests, the
@@ -55,6 +75,8 @@ const STATES_WITH_RUNTIME: readonly SandboxState[] = ['running', 'stopped', 'sto
  */
 export class SandboxService {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** sandbox id -> when this process last wrote its last-activity time (touch throttle). */
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(private readonly options: SandboxServiceOptions) {}
 
@@ -66,7 +88,16 @@ export class SandboxService {
     return this.options.driver.healthCheck();
   }
 
-  async create(request: ParsedCreateSandboxRequest, owner: string): Promise<Sandbox> {
+  /**
+   * `options.process` (service callers only, e.g. the OpenHands API; never the public schema)
+   * runs that main process instead of the image's usual one, and skips the warm pools.
+   */
+  async create(
+    request: ParsedCreateSandboxRequest,
+    owner: string,
+    options: { process?: SandboxRecord['process'] } = {},
+  ): Promise<Sandbox> {
+    await this.options.budgetGate?.check(request.workspace);
     const { templates, clock, driver } = this.options;
     const template = templates[request.template] ?? templates.default;
     const image = request.image ?? template?.image;
@@ -108,12 +139,20 @@ export class SandboxService {
       updatedAt: now,
       lastActivityAt: now,
       expiresAt: ttlSeconds ? new Date(now.getTime() + ttlSeconds * 1000) : undefined,
+      ...(options.process ? { process: options.process } : {}),
     };
+    let claimed: SandboxRecord | undefined;
     try {
-      await this.options.store.insert(record);
+      claimed = record.process ? undefined : await this.options.warmPool?.claim(record, this.specOf(record));
+      if (!claimed) await this.options.store.insert(record);
     } catch (e) {
       if (e instanceof QuotaExceededError) this.countQuotaRejection(e.workspace, e.resource);
       throw e;
+    }
+    if (claimed) {
+      await this.publish(claimed);
+      if (claimed.state === 'provisioning') this.runInBackground(id, () => this.finishClaim(claimed!));
+      return this.toApi(claimed);
     }
     await this.publish(record);
     this.runInBackground(id, async () => {
@@ -184,19 +223,116 @@ export class SandboxService {
 
   async stop(id: string, reason?: string): Promise<Sandbox> {
     const record = await this.require(id);
-    const moved = await this.move(record, ['running'], 'stopping', { reason: reason ?? null });
+    const moved = await this.move(record, ['running', 'paused'], 'stopping', { reason: reason ?? null });
     if (!moved) {
-      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only running sandboxes can be stopped`);
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only running or paused sandboxes can be stopped`);
     }
     this.runInBackground(id, () => this.finishStop(moved));
     return this.toApi(moved);
+  }
+
+  /**
+   * running -> pausing -> paused: freezes the sandbox (see {@link SandboxDriver.pause}). Resolves
+   * once the runtime has paused it (milliseconds on Docker); from then on its usage is metered as
+   * storage only. A driver failure puts it back to `running` and is thrown.
+   */
+  async pause(id: string, reason?: string): Promise<Sandbox> {
+    const record = await this.require(id);
+    this.requirePauseSupport();
+    const moved = await this.move(record, ['running'], 'pausing', { reason: reason ?? null });
+    if (!moved) {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only running sandboxes can be paused`);
+    }
+    const error = await this.runAndWait(id, () => this.finishPause(moved));
+    if (error) throw error;
+    return this.toApi(await this.require(id));
+  }
+
+  /**
+   * paused -> resuming -> running: the same processes, memory (Docker) and /workspace. Resolves
+   * once it runs again; a failure leaves it `paused` (runtime still there) or `failed`, and is thrown.
+   * No quota check: a paused sandbox keeps holding its vCPUs and memory in the quota.
+   */
+  async resume(id: string): Promise<Sandbox> {
+    const record = await this.require(id);
+    this.requirePauseSupport();
+    const moved = await this.move(record, ['paused'], 'resuming', { reason: null });
+    if (!moved) {
+      throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; only paused sandboxes can be resumed`);
+    }
+    const error = await this.runAndWait(id, () => this.finishResume(moved));
+    if (error) throw error;
+    return this.toApi(await this.require(id));
+  }
+
+  /** The driver work of pausing: pausing -> paused, or back to running with the reason. */
+  async finishPause(record: SandboxRecord): Promise<Error | undefined> {
+    const { driver, metrics } = this.options;
+    const endTimer = metrics?.pauseResumeDuration.startTimer({ driver: driver.name, operation: 'pause' });
+    try {
+      if (record.externalId) await driver.pause!(record.externalId);
+      await this.move(record, ['pausing'], 'paused', {});
+      endTimer?.({ outcome: 'success' });
+      return undefined;
+    } catch (e) {
+      endTimer?.({ outcome: 'failure' });
+      this.countDriverError('pause');
+      const error = this.userError(e);
+      this.options.logger.warn(`sandbox ${record.name} (${record.id}) failed to pause: ${error.message}`);
+      await this.move(record, ['pausing'], 'running', { reason: `pause failed: ${error.message}` });
+      return error;
+    }
+  }
+
+  /** The driver work of resuming: resuming -> running, or -> paused / failed with the reason. */
+  async finishResume(record: SandboxRecord): Promise<Error | undefined> {
+    const { driver, metrics, clock } = this.options;
+    const endTimer = metrics?.pauseResumeDuration.startTimer({ driver: driver.name, operation: 'resume' });
+    try {
+      if (record.externalId) await driver.resume!(record.externalId);
+      const now = clock.now();
+      // resuming is activity: the idle clock starts again
+      await this.move(record, ['resuming'], 'running', { lastActivityAt: now });
+      this.touchedAt.set(record.id, now.getTime());
+      endTimer?.({ outcome: 'success' });
+      return undefined;
+    } catch (e) {
+      endTimer?.({ outcome: 'failure' });
+      this.countDriverError('resume');
+      const error = this.userError(e);
+      this.options.logger.warn(`sandbox ${record.name} (${record.id}) failed to resume: ${error.message}`);
+      const instance = record.externalId ? await driver.inspect(record.externalId).catch(() => undefined) : undefined;
+      await this.move(record, ['resuming'], instance?.status === 'paused' ? 'paused' : 'failed', {
+        reason: `resume failed: ${error.message}`,
+      });
+      return error;
+    }
+  }
+
+  /**
+   * Records activity (exec, files, port proxy) for idle auto-pause and idle stop. Writes at most
+   * once every {@link TOUCH_INTERVAL_MS} per sandbox from this process; cheap to call per request.
+   */
+  async touch(id: string): Promise<void> {
+    const now = this.options.clock.now().getTime();
+    const last = this.touchedAt.get(id);
+    if (last !== undefined && now >= last && now - last < TOUCH_INTERVAL_MS) return;
+    if (this.touchedAt.size >= 10_000) this.touchedAt.clear();
+    this.touchedAt.set(id, now);
+    await this.options.store.touch(id, new Date(now));
+  }
+
+  /** The idle time after which a running sandbox of this template is paused (undefined: never). */
+  idlePauseSecondsOf(record: Pick<SandboxRecord, 'template'>): number | undefined {
+    const { templates } = this.options;
+    return (templates[record.template] ?? templates.default)?.idlePauseSeconds;
   }
 
   async delete(id: string): Promise<Sandbox> {
     const record = await this.require(id);
     const moved = await this.move(
       record,
-      ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'],
+      ['pending', 'provisioning', 'running', 'pausing', 'paused', 'resuming', 'stopping', 'stopped', 'failed'],
       'deleting',
       {},
     );
@@ -209,11 +345,26 @@ export class SandboxService {
 
   async exec(id: string, request: ExecRequest & { timeoutSeconds: number }): Promise<ExecResult> {
     const record = await this.require(id);
+    if (record.state === 'paused') {
+      throw new ConflictError(`Sandbox '${record.name}' is paused; resume it first`);
+    }
     if (record.state !== 'running' || !record.externalId) {
       throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; commands run only in running sandboxes`);
     }
     await this.options.store.touch(id, this.options.clock.now());
     try {
+      // through the sandbox's agent when it runs one (a few ms), else the driver's exec
+      const endpoint = await this.options.driver.agentEndpoint?.(record.externalId);
+      if (endpoint) {
+        const { truncated: _truncated, ...result } = await agentClientFor(endpoint).exec({
+          command: request.command,
+          cwd: request.cwd,
+          env: request.env,
+          timeoutMs: request.timeoutSeconds * 1000,
+          ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+        });
+        return result;
+      }
       return await this.options.driver.exec(record.externalId, {
         command: request.command,
         cwd: request.cwd,
@@ -222,6 +373,7 @@ export class SandboxService {
       });
     } catch (e) {
       this.countDriverError('exec');
+      if (isAgentUserError(e)) throw e;
       throw this.userError(e);
     }
   }
@@ -261,6 +413,28 @@ export class SandboxService {
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) {
       await Promise.allSettled([...this.inFlight.values()]);
+    }
+  }
+
+  /** Runs `work` in the sandbox's background queue and resolves with its outcome. */
+  private runAndWait(id: string, work: () => Promise<Error | undefined>): Promise<Error | undefined> {
+    return new Promise(resolve => {
+      this.runInBackground(id, async () => {
+        let outcome: Error | undefined;
+        try {
+          outcome = await work();
+        } catch (e) {
+          outcome = this.userError(e);
+        }
+        resolve(outcome);
+      });
+    });
+  }
+
+  private requirePauseSupport() {
+    const { driver } = this.options;
+    if (!driver.pause || !driver.resume) {
+      throw new ConflictError(`The ${driver.name} driver cannot pause sandboxes`);
     }
   }
 
@@ -318,6 +492,26 @@ export class SandboxService {
     }
   }
 
+  /**
+   * A sandbox claimed from a warm pool with a repo: clone into the running member, then
+   * provisioning -> running (the usage interval opens then). A failed clone removes the member,
+   * so a later start builds the sandbox cold, clone included.
+   */
+  async finishClaim(claimed: SandboxRecord): Promise<void> {
+    const { driver, logger, clock } = this.options;
+    try {
+      await driver.cloneRepo!(claimed.externalId!, claimed.repo!, { info: m => logger.info(`sandbox ${claimed.name}: ${m}`) });
+      const now = clock.now();
+      await this.move(claimed, ['provisioning'], 'running', { startedAt: now, lastActivityAt: now });
+    } catch (e) {
+      this.countDriverError('clone');
+      const reason = this.userError(e).message;
+      logger.warn(`sandbox ${claimed.name} (${claimed.id}) failed to clone into its warm pool member: ${reason}`);
+      await driver.remove(claimed.externalId!).catch(() => undefined);
+      await this.move(claimed, ['provisioning'], 'failed', { reason });
+    }
+  }
+
   async finishStop(record: SandboxRecord): Promise<void> {
     try {
       if (record.externalId) await this.options.driver.stop(record.externalId);
@@ -372,6 +566,7 @@ export class SandboxService {
       env: record.env,
       network: record.network,
       repo: record.repo,
+      ...(record.process ? { process: record.process } : {}),
       labels: {
         ...record.labels,
         [SANDBOX_LABELS.id]: record.id,

@@ -60,6 +60,7 @@ describe('SandboxMetrics', () => {
     expect(second.provisionDuration).toBe(first.provisionDuration);
     expect(registry.getMetricsAsArray().map(m => m.name).sort()).toEqual([
       'sandbox_driver_errors_total',
+      'sandbox_pause_resume_duration_seconds',
       'sandbox_provision_duration_seconds',
       'sandbox_quota_rejections_total',
       'sandbox_reconciler_drift_total',

@@ -22,6 +22,7 @@ export class SandboxMetrics {
   readonly reconcilerRuns: Counter<'outcome'>;
   readonly reconcilerDrift: Counter<'kind'>;
   readonly driverErrors: Counter<'driver' | 'operation'>;
+  readonly pauseResumeDuration: Histogram<'driver' | 'operation' | 'outcome'>;
 
   constructor(registry: Registry = globalRegistry) {
     const registers = [registry];
@@ -71,6 +72,15 @@ export class SandboxMetrics {
         registers,
       }),
     );
+    this.pauseResumeDuration = once(registry, 'sandbox_pause_resume_duration_seconds', () =>
+      new Histogram({
+        name: 'sandbox_pause_resume_duration_seconds',
+        help: 'Time a pause or resume took in the runtime, by driver, operation (pause, resume) and outcome',
+        labelNames: ['driver', 'operation', 'outcome'] as const,
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+        registers,
+      }),
+    );
     this.driverErrors = once(registry, 'sandbox_driver_errors_total', () =>
       new Counter({
         name: 'sandbox_driver_errors_total',
@@ -90,7 +100,7 @@ export class SandboxMetrics {
       for (const outcome of ['success', 'failure']) this.provisionDuration.zero({ driver, template, outcome });
     }
     for (const outcome of ['success', 'error']) this.reconcilerRuns.inc({ outcome }, 0);
-    for (const kind of ['lost', 'orphan', 'resumed', 'auto_stopped']) this.reconcilerDrift.inc({ kind }, 0);
+    for (const kind of ['lost', 'orphan', 'resumed', 'auto_stopped', 'auto_paused']) this.reconcilerDrift.inc({ kind }, 0);
   }
 
   /** Where the `sandboxes` gauge reads its counts at scrape time. */

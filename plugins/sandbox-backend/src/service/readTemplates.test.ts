@@ -17,6 +17,20 @@ describe('readTemplates', () => {
     expect(readTemplates(new ConfigReader({}))).toEqual(DEFAULT_TEMPLATES);
   });
 
+  it('reads idlePauseMinutes, keeps the built-in image when only that is set, and rejects bad values', () => {
+    const templates = readTemplates(
+      new ConfigReader({ sandbox: { templates: { python: { idlePauseMinutes: 15 }, agent: { image: 'a:1', idlePauseMinutes: 0.5 } } } }),
+    );
+    expect(templates.python).toEqual({ image: 'portal-sandbox/python:latest', idlePauseSeconds: 900 });
+    expect(templates.agent).toEqual({ image: 'a:1', idlePauseSeconds: 30 });
+    expect(() => readTemplates(new ConfigReader({ sandbox: { templates: { x: { idlePauseMinutes: 5 } } } }))).toThrow(
+      'sandbox.templates.x.image is required',
+    );
+    expect(() => readTemplates(new ConfigReader({ sandbox: { templates: { python: { idlePauseMinutes: -1 } } } }))).toThrow(
+      'idlePauseMinutes must be a positive number',
+    );
+  });
+
   it('reads workspaces to bootstrap', () => {
     expect(
       readBootstrapWorkspaces(

@@ -19,10 +19,20 @@ export function readTemplates(config: Config): Record<string, TemplateImage> {
     const envConfig = t.getOptionalConfig('env');
     const env: Record<string, string> = {};
     for (const k of envConfig?.keys() ?? []) env[k] = envConfig!.getString(k);
+    const image = t.getOptionalString('image') ?? templates[key]?.image;
+    if (!image) {
+      throw new Error(`sandbox.templates.${key}.image is required for a template that is not built in`);
+    }
+    const idlePauseMinutes = t.getOptionalNumber('idlePauseMinutes');
+    if (idlePauseMinutes !== undefined && !(idlePauseMinutes > 0)) {
+      throw new Error(`sandbox.templates.${key}.idlePauseMinutes must be a positive number of minutes`);
+    }
     templates[key] = {
-      image: t.getString('image'),
+      ...templates[key],
+      image,
       ...(envConfig ? { env } : {}),
       ...(t.has('network') ? { network: t.getBoolean('network') } : {}),
+      ...(idlePauseMinutes !== undefined ? { idlePauseSeconds: Math.round(idlePauseMinutes * 60) } : {}),
     };
   }
   const ollama = config.getOptionalString('sandbox.ollama.baseUrl');

@@ -11,4 +11,6 @@ export interface TemplateImage {
   env?: Record<string, string>;
   /** Give sandboxes of this template a network even when the request does not ask. */
   network?: boolean;
+  /** Pause running sandboxes of this template after this many idle seconds (unset: never). */
+  idlePauseSeconds?: number;
 }

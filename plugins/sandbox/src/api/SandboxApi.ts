@@ -1,7 +1,14 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
+  ApiKey,
   AuditEntry,
+  Backup,
+  BackupSchedule,
+  BackupScheduleRequest,
+  RestoreBackupRequest,
   AuditOutcome,
+  CreateApiKeyRequest,
+  CreatedApiKey,
   CreateSandboxRequest,
   CreateWorkspaceRequest,
   ExecRequest,
@@ -75,6 +82,30 @@ export interface AuditPage {
   nextCursor?: number;
 }
 
+/** A TCP port listening inside a sandbox (`GET /sandboxes/:id/ports`). */
+export interface SandboxPort {
+  port: number;
+  /**
+   * The portal's proxy URL of the port, made absolute by the client
+   * (the backend answers `/api/sandbox/sandboxes/:id/ports/:port/`).
+   */
+  url: string;
+  /** The process listening, when the backend can tell. */
+  process?: string;
+}
+
+/**
+ * A workspace's backup schedule. `lastOutcome` / `lastError` are shown when the
+ * backend reports them (they are optional in the API).
+ */
+export type BackupScheduleInfo = BackupSchedule & {
+  lastOutcome?: 'success' | 'failure' | 'partial' | string;
+  lastError?: string;
+};
+
+/** A workspace-scoped API key as listed; the secret itself is only shown at creation. */
+export type WorkspaceApiKey = ApiKey;
+
 /**
  * Client of the sandbox backend (`/api/sandbox`). Every method rejects with a
  * `ResponseError` from `@backstage/errors` when the backend answers with an error.
@@ -92,6 +123,39 @@ export interface SandboxApi {
   listOllamaModels(): Promise<OllamaModel[]>;
   /** Changes the size of a stopped sandbox (`POST /sandboxes/:id/resize`). */
   resizeSandbox(id: string, size: string): Promise<Sandbox>;
+  /** Freezes a running sandbox (`POST /sandboxes/:id/pause`). */
+  pauseSandbox(id: string): Promise<Sandbox>;
+  /** Thaws a paused sandbox (`POST /sandboxes/:id/resume`). */
+  resumeSandbox(id: string): Promise<Sandbox>;
+
+  /** The TCP ports listening inside a running sandbox, with their preview URLs. */
+  listPorts(id: string): Promise<SandboxPort[]>;
+  /**
+   * The absolute preview URL of any port of the sandbox. Also refreshes the
+   * Backstage user cookie the proxy authenticates a browser tab with.
+   */
+  portUrl(id: string, port: number): Promise<string>;
+
+  /** Backups of a sandbox, newest first. */
+  listBackups(sandboxId: string): Promise<Backup[]>;
+  /** Backs the sandbox up now; answers once the backup is complete (or fails). */
+  createBackup(sandboxId: string): Promise<Backup>;
+  /** Restores into a new sandbox or in place (into the stopped source sandbox). */
+  restoreBackup(backupId: string, request: RestoreBackupRequest): Promise<Sandbox>;
+  deleteBackup(backupId: string): Promise<void>;
+  /** The workspace's backup schedule, or undefined when it has none. */
+  getBackupSchedule(workspace: string): Promise<BackupScheduleInfo | undefined>;
+  setBackupSchedule(
+    workspace: string,
+    request: BackupScheduleRequest,
+  ): Promise<BackupScheduleInfo>;
+  /** Turns the schedule off (`DELETE /workspaces/:name/backup-schedule`). */
+  deleteBackupSchedule(workspace: string): Promise<void>;
+
+  /** The workspace's API keys, revoked ones included. */
+  listApiKeys(workspace: string): Promise<WorkspaceApiKey[]>;
+  createApiKey(workspace: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  revokeApiKey(workspace: string, keyId: string): Promise<void>;
 
   /** The workspaces the caller can see. */
   listWorkspaces(): Promise<WorkspaceListItem[]>;

@@ -5,6 +5,7 @@ import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
 import { SandboxClient } from './SandboxClient';
 import {
   makeActivity,
+  makeBackup,
   makeAuditEntry,
   makeQuota,
   makeSandbox,
@@ -345,6 +346,195 @@ describe('SandboxClient', () => {
       await expect(client.listAuditEntries()).rejects.toMatchObject({
         statusCode: 403,
         cause: expect.objectContaining({ message: 'You may not read the audit log' }),
+      });
+    });
+  });
+
+  it.each([
+    ['pauseSandbox', '/sandboxes/sbx-1/pause'],
+    ['resumeSandbox', '/sandboxes/sbx-1/resume'],
+  ] as const)('%s sends POST %s and returns the sandbox', async (method, path) => {
+    const sandbox = makeSandbox({ id: 'sbx-1', state: 'paused' });
+    fetchFn.mockResolvedValue(jsonResponse(200, sandbox));
+    await expect(client[method]('sbx-1')).resolves.toEqual(sandbox);
+    expect(lastCall()).toMatchObject({ url: `${BASE}${path}`, method: 'POST', body: undefined });
+  });
+
+  describe('ports', () => {
+    const cookie = (expiresAt: string) => jsonResponse(200, { expiresAt });
+
+    it('lists ports with absolute preview URLs and fetches the user cookie once', async () => {
+      fetchFn
+        .mockResolvedValueOnce(
+          jsonResponse(200, {
+            items: [
+              { port: 3000, url: '/api/sandbox/sandboxes/sbx-1/ports/3000/', process: 'node' },
+              { port: 8080, url: 'http://other.test/api/sandbox/sandboxes/sbx-1/ports/8080/' },
+            ],
+          }),
+        )
+        .mockResolvedValueOnce(cookie(new Date(Date.now() + 3600_000).toISOString()));
+
+      await expect(client.listPorts('sbx-1')).resolves.toEqual([
+        { port: 3000, url: `${BASE}/sandboxes/sbx-1/ports/3000/`, process: 'node' },
+        { port: 8080, url: 'http://other.test/api/sandbox/sandboxes/sbx-1/ports/8080/' },
+      ]);
+      expect(String(fetchFn.mock.calls[0][0])).toBe(`${BASE}/sandboxes/sbx-1/ports`);
+      expect(fetchFn.mock.calls[1][0]).toBe(`${BASE}/.backstage/auth/v1/cookie`);
+      expect(fetchFn.mock.calls[1][1]).toEqual({ credentials: 'include' });
+
+      // The cookie is still good for an hour: not asked for again.
+      await expect(client.portUrl('sbx-1', 5173)).resolves.toBe(
+        `${BASE}/sandboxes/sbx-1/ports/5173/`,
+      );
+      expect(fetchFn).toHaveBeenCalledTimes(2);
+    });
+
+    it('asks for the cookie again when it is about to expire, and copes without cookie auth', async () => {
+      fetchFn.mockResolvedValueOnce(cookie(new Date(Date.now() + 60_000).toISOString()));
+      await client.portUrl('sbx-1', 80);
+      fetchFn.mockResolvedValueOnce(new Response('', { status: 404, statusText: 'Not Found' }));
+      await expect(client.portUrl('a/b', 80)).resolves.toBe(`${BASE}/sandboxes/a%2Fb/ports/80/`);
+      expect(fetchFn).toHaveBeenCalledTimes(2);
+      expect(fetchFn.mock.calls.every(([url]) => url === `${BASE}/.backstage/auth/v1/cookie`)).toBe(
+        true,
+      );
+    });
+
+    it('still lists the ports when the cookie cannot be issued', async () => {
+      fetchFn
+        .mockResolvedValueOnce(jsonResponse(200, { items: [{ port: 80, url: '/api/sandbox/x/80/' }] }))
+        .mockResolvedValueOnce(
+          jsonResponse(401, {
+            error: { name: 'AuthenticationError', message: 'Missing credentials' },
+            response: { statusCode: 401 },
+          }),
+        );
+      await expect(client.listPorts('sbx-1')).resolves.toEqual([
+        { port: 80, url: `${BASE}/x/80/` },
+      ]);
+    });
+
+    it('rejects when the cookie cannot be issued', async () => {
+      fetchFn.mockResolvedValueOnce(
+        jsonResponse(401, {
+          error: { name: 'AuthenticationError', message: 'Missing credentials' },
+          response: { statusCode: 401 },
+        }),
+      );
+      await expect(client.portUrl('sbx-1', 80)).rejects.toMatchObject({
+        statusCode: 401,
+        cause: expect.objectContaining({ message: 'Missing credentials' }),
+      });
+    });
+  });
+
+  describe('backups', () => {
+    it('lists, creates, restores and deletes backups', async () => {
+      const backup = makeBackup();
+      fetchFn.mockResolvedValueOnce(jsonResponse(200, { items: [backup] }));
+      await expect(client.listBackups('sbx-my-box')).resolves.toEqual([backup]);
+      expect(lastCall()).toMatchObject({ url: `${BASE}/sandboxes/sbx-my-box/backups`, method: 'GET' });
+
+      fetchFn.mockResolvedValueOnce(jsonResponse(201, backup));
+      await expect(client.createBackup('sbx-my-box')).resolves.toEqual(backup);
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/sandboxes/sbx-my-box/backups`,
+        method: 'POST',
+        body: {},
+      });
+
+      const restored = makeSandbox({ name: 'copy' });
+      fetchFn.mockResolvedValueOnce(jsonResponse(201, restored));
+      await expect(
+        client.restoreBackup('bk-1', { target: 'new', name: 'copy' }),
+      ).resolves.toEqual(restored);
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/backups/bk-1/restore`,
+        method: 'POST',
+        body: { target: 'new', name: 'copy' },
+      });
+
+      fetchFn.mockResolvedValueOnce(jsonResponse(201, restored));
+      await client.restoreBackup('bk-1', { target: 'in-place' });
+      expect(lastCall().body).toEqual({ target: 'in-place' });
+
+      fetchFn.mockResolvedValueOnce(new Response(null, { status: 204 }));
+      await expect(client.deleteBackup('bk-1')).resolves.toBeUndefined();
+      expect(lastCall()).toMatchObject({ url: `${BASE}/backups/bk-1`, method: 'DELETE' });
+    });
+
+    it('reads, sets and turns off the backup schedule', async () => {
+      const schedule = {
+        workspace: 'team-a',
+        cron: '0 3 * * *',
+        intervalHours: null,
+        retentionCount: 7,
+        retentionDays: null,
+        updatedAt: '2025-01-30T10:00:00.000Z',
+        updatedBy: 'user:default/alice',
+      };
+      fetchFn.mockResolvedValueOnce(jsonResponse(200, null));
+      await expect(client.getBackupSchedule('team-a')).resolves.toBeUndefined();
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/backup-schedule`,
+        method: 'GET',
+      });
+
+      fetchFn.mockResolvedValueOnce(jsonResponse(200, schedule));
+      await expect(client.getBackupSchedule('team-a')).resolves.toEqual(schedule);
+
+      fetchFn.mockResolvedValueOnce(jsonResponse(200, schedule));
+      const request = { cron: '0 3 * * *', retentionCount: 7, retentionDays: null };
+      await expect(client.setBackupSchedule('team-a', request)).resolves.toEqual(schedule);
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/backup-schedule`,
+        method: 'PUT',
+        body: request,
+      });
+
+      fetchFn.mockResolvedValueOnce(new Response(null, { status: 204 }));
+      await expect(client.deleteBackupSchedule('team-a')).resolves.toBeUndefined();
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team-a/backup-schedule`,
+        method: 'DELETE',
+      });
+    });
+  });
+
+  describe('API keys', () => {
+    it('lists, creates and revokes keys of a workspace', async () => {
+      const item = {
+        id: 'key-1',
+        workspace: 'team a',
+        name: 'openhands',
+        prefix: 'psk_ab12cd34',
+        createdBy: 'user:default/alice',
+        createdAt: '2025-01-30T10:00:00.000Z',
+      };
+      fetchFn.mockResolvedValueOnce(jsonResponse(200, { items: [item] }));
+      await expect(client.listApiKeys('team a')).resolves.toEqual([item]);
+      expect(lastCall()).toMatchObject({ url: `${BASE}/workspaces/team%20a/api-keys`, method: 'GET' });
+
+      fetchFn.mockResolvedValueOnce(jsonResponse(201, { key: 'psk_secret', item }));
+      const request = { name: 'openhands', expiresAt: '2026-01-01T00:00:00.000Z' };
+      await expect(client.createApiKey('team a', request)).resolves.toEqual({
+        key: 'psk_secret',
+        item,
+      });
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team%20a/api-keys`,
+        method: 'POST',
+        body: request,
+      });
+
+      fetchFn.mockResolvedValueOnce(
+        jsonResponse(200, { ...item, revokedAt: '2025-01-31T10:00:00.000Z' }),
+      );
+      await expect(client.revokeApiKey('team a', 'key/1')).resolves.toBeUndefined();
+      expect(lastCall()).toMatchObject({
+        url: `${BASE}/workspaces/team%20a/api-keys/key%2F1`,
+        method: 'DELETE',
       });
     });
   });

@@ -1,11 +1,16 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  Backup,
+  BackupScheduleRequest,
+  CreateApiKeyRequest,
+  CreatedApiKey,
   CreateSandboxRequest,
   CreateWorkspaceRequest,
   ExecRequest,
   ExecResult,
   ListSandboxesQuery,
+  RestoreBackupRequest,
   Sandbox,
   SandboxList,
   SandboxWithHistory,
@@ -18,12 +23,15 @@ import type {
 import type {
   AuditPage,
   AuditQuery,
+  BackupScheduleInfo,
   GetSandboxLogsOptions,
   GetWorkspaceActivityOptions,
   OllamaModel,
   QuotaOverrides,
   SandboxApi,
+  SandboxPort,
   UpdateWorkspaceRequest,
+  WorkspaceApiKey,
   WorkspaceListItem,
 } from './SandboxApi';
 
@@ -46,10 +54,22 @@ function workspacePath(name: string): string {
   return `/workspaces/${encodeURIComponent(name)}`;
 }
 
+function sandboxPath(id: string): string {
+  return `/sandboxes/${encodeURIComponent(id)}`;
+}
+
+/** Backstage's endpoint that sets the user cookie a browser tab authenticates with. */
+export const COOKIE_PATH = '/.backstage/auth/v1/cookie';
+/** The cookie is asked for again when it expires within this margin. */
+const COOKIE_MARGIN_MS = 5 * 60_000;
+
 /** Talks to the sandbox backend through the app's discovery and fetch APIs. */
 export class SandboxClient implements SandboxApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
+
+  /** Expiry (ms) of the user cookie last issued for the port proxy. */
+  private cookieExpiresAt = 0;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.discoveryApi = options.discoveryApi;
@@ -106,6 +126,87 @@ export class SandboxClient implements SandboxApi {
       method: 'POST',
       body: { size },
     });
+  }
+
+  pauseSandbox(id: string): Promise<Sandbox> {
+    return this.request(`${sandboxPath(id)}/pause`, { method: 'POST' });
+  }
+
+  resumeSandbox(id: string): Promise<Sandbox> {
+    return this.request(`${sandboxPath(id)}/resume`, { method: 'POST' });
+  }
+
+  async listPorts(id: string): Promise<SandboxPort[]> {
+    const { items } = await this.request<{ items: SandboxPort[] }>(`${sandboxPath(id)}/ports`);
+    const base = await this.backendUrl();
+    // Best effort here (the list is still worth showing); portUrl reports a failure.
+    await this.refreshCookie(base).catch(() => undefined);
+    return items.map(item => ({ ...item, url: new URL(item.url, base).toString() }));
+  }
+
+  async portUrl(id: string, port: number): Promise<string> {
+    const base = await this.backendUrl();
+    await this.refreshCookie(base);
+    return `${base}${sandboxPath(id)}/ports/${encodeURIComponent(String(port))}/`;
+  }
+
+  async listBackups(sandboxId: string): Promise<Backup[]> {
+    const { items } = await this.request<{ items: Backup[] }>(`${sandboxPath(sandboxId)}/backups`);
+    return items;
+  }
+
+  createBackup(sandboxId: string): Promise<Backup> {
+    return this.request(`${sandboxPath(sandboxId)}/backups`, { method: 'POST', body: {} });
+  }
+
+  restoreBackup(backupId: string, request: RestoreBackupRequest): Promise<Sandbox> {
+    return this.request(`/backups/${encodeURIComponent(backupId)}/restore`, {
+      method: 'POST',
+      body: request,
+    });
+  }
+
+  async deleteBackup(backupId: string): Promise<void> {
+    await this.request<void>(`/backups/${encodeURIComponent(backupId)}`, { method: 'DELETE' });
+  }
+
+  async getBackupSchedule(workspace: string): Promise<BackupScheduleInfo | undefined> {
+    const schedule = await this.request<BackupScheduleInfo | null>(
+      `${workspacePath(workspace)}/backup-schedule`,
+    );
+    return schedule ?? undefined;
+  }
+
+  setBackupSchedule(
+    workspace: string,
+    request: BackupScheduleRequest,
+  ): Promise<BackupScheduleInfo> {
+    return this.request(`${workspacePath(workspace)}/backup-schedule`, {
+      method: 'PUT',
+      body: request,
+    });
+  }
+
+  async deleteBackupSchedule(workspace: string): Promise<void> {
+    await this.request<void>(`${workspacePath(workspace)}/backup-schedule`, { method: 'DELETE' });
+  }
+
+  async listApiKeys(workspace: string): Promise<WorkspaceApiKey[]> {
+    const { items } = await this.request<{ items: WorkspaceApiKey[] }>(
+      `${workspacePath(workspace)}/api-keys`,
+    );
+    return items;
+  }
+
+  createApiKey(workspace: string, request: CreateApiKeyRequest): Promise<CreatedApiKey> {
+    return this.request(`${workspacePath(workspace)}/api-keys`, { method: 'POST', body: request });
+  }
+
+  async revokeApiKey(workspace: string, keyId: string): Promise<void> {
+    await this.request<void>(
+      `${workspacePath(workspace)}/api-keys/${encodeURIComponent(keyId)}`,
+      { method: 'DELETE' },
+    );
   }
 
   async listWorkspaces(): Promise<WorkspaceListItem[]> {
@@ -175,6 +276,34 @@ export class SandboxClient implements SandboxApi {
     return this.request(
       `/audit${queryString({ workspace, actor, action, outcome, targetId, limit, cursor })}`,
     );
+  }
+
+  /** The backend's base URL, absolute (resolved against the page when discovery is relative). */
+  private async backendUrl(): Promise<string> {
+    const base = await this.discoveryApi.getBaseUrl('sandbox');
+    return new URL(base, window.location.href).toString().replace(/\/+$/, '');
+  }
+
+  /**
+   * Asks the backend for the Backstage user cookie (unless the last one is still
+   * good), so that a preview opened in a new tab is authenticated. A backend
+   * without cookie auth answers 404: nothing to do then.
+   */
+  private async refreshCookie(base: string): Promise<void> {
+    if (Date.now() < this.cookieExpiresAt - COOKIE_MARGIN_MS) {
+      return;
+    }
+    const response = await this.fetchApi.fetch(`${base}${COOKIE_PATH}`, {
+      credentials: 'include',
+    });
+    if (response.status === 404) {
+      return;
+    }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const { expiresAt } = (await response.json()) as { expiresAt?: string };
+    this.cookieExpiresAt = expiresAt ? Date.parse(expiresAt) : 0;
   }
 
   private async request<T>(

@@ -9,5 +9,8 @@ export type {
   GetWorkspaceActivityOptions,
   AuditQuery,
   AuditPage,
+  SandboxPort,
+  BackupScheduleInfo,
+  WorkspaceApiKey,
 } from './SandboxApi';
 export { SandboxClient } from './SandboxClient';

@@ -11,6 +11,7 @@ import {
   formatNumber,
   formatSize,
   formatTtlRemaining,
+  formatBytes,
   isTransitional,
   shortRef,
 } from './format';
@@ -57,6 +58,18 @@ describe('format', () => {
       true,
     );
     expect(['running', 'stopped', 'failed', 'deleted'].some(s => isTransitional(s as any))).toBe(false);
+    // pause / resume, and any -ing state a newer backend may add
+    expect(['pausing', 'resuming', 'hibernating'].every(s => isTransitional(s))).toBe(true);
+    expect(['paused', 'archived'].some(s => isTransitional(s))).toBe(false);
+  });
+
+  it('formats byte counts in binary units', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(20 * 1024 * 1024)).toBe('20 MiB');
+    expect(formatBytes(1.25 * 1024 ** 3)).toBe('1.25 GiB');
+    expect(formatBytes(3 * 1024 ** 5)).toBe('3072 TiB');
   });
 
   it('prefers the backend message of a ResponseError', async () => {

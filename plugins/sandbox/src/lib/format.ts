@@ -1,11 +1,18 @@
 import { ResponseError } from '@backstage/errors';
 import { parseEntityRef } from '@backstage/catalog-model';
-import type { Sandbox, SandboxSize, SandboxState } from '@internal/plugin-sandbox-common';
+import {
+  SANDBOX_STATES,
+  type Sandbox,
+  type SandboxSize,
+  type SandboxState,
+} from '@internal/plugin-sandbox-common';
 
 /** States a sandbox only passes through; pages poll while one of these is shown. */
 export const TRANSITIONAL_STATES: readonly SandboxState[] = [
   'pending',
   'provisioning',
+  'pausing',
+  'resuming',
   'stopping',
   'deleting',
 ];
@@ -13,8 +20,16 @@ export const TRANSITIONAL_STATES: readonly SandboxState[] = [
 /** How often pages poll while a sandbox is in a transitional state. */
 export const POLL_INTERVAL_MS = 4000;
 
-export function isTransitional(state: SandboxState): boolean {
-  return TRANSITIONAL_STATES.includes(state);
+/**
+ * Whether a state is one a sandbox only passes through. Besides the known ones, a
+ * state this build does not know counts when it ends in -ing (the backend's
+ * naming rule for transitional states), so a newer backend's states are polled too.
+ */
+export function isTransitional(state: SandboxState | string): boolean {
+  if ((SANDBOX_STATES as readonly string[]).includes(state)) {
+    return (TRANSITIONAL_STATES as readonly string[]).includes(state);
+  }
+  return /ing$/.test(state);
 }
 
 /** `42s`, `5m`, `3h 20m`, `2d 4h`. */
@@ -123,4 +138,16 @@ export function formatBudget(minor: number | null): string {
 /** The longest lifetime of a sandbox: `8h 0m`, `7d 0h` or `unlimited`. */
 export function formatLifetime(seconds: number | null): string {
   return seconds === null ? 'unlimited' : formatDuration(seconds);
+}
+
+/** `512 B`, `1.5 KiB`, `20 MiB`, `1.25 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${formatNumber(value)} ${units[unit]}`;
 }

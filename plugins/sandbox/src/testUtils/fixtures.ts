@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import type {
   AuditEntry,
+  Backup,
   Sandbox,
   SandboxWithHistory,
   WorkspaceActivityDay,
@@ -130,6 +131,25 @@ export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry 
   };
 }
 
+/** A complete manual backup of sandbox `sbx-my-box`. */
+export function makeBackup(overrides: Partial<Backup> = {}): Backup {
+  return {
+    id: 'bk-20250130100000-0001',
+    sandboxId: 'sbx-my-box',
+    sandboxName: 'my-box',
+    workspace: 'team-a',
+    state: 'complete',
+    trigger: 'manual',
+    sizeBytes: 3 * 1024 * 1024,
+    sha256: 'ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12',
+    createdAt: '2025-01-30T10:00:00.000Z',
+    createdBy: 'user:default/alice',
+    completedAt: '2025-01-30T10:00:02.000Z',
+    durationMs: 2400,
+    ...overrides,
+  };
+}
+
 /** The ResponseError the client throws for a Backstage JSON error. */
 export async function responseError(
   status: number,
@@ -158,6 +178,20 @@ export function mockSandboxApi(partial: Partial<SandboxApi> = {}): jest.Mocked<S
     exec: jest.fn(),
     listOllamaModels: jest.fn(),
     resizeSandbox: jest.fn(),
+    pauseSandbox: jest.fn(),
+    resumeSandbox: jest.fn(),
+    listPorts: jest.fn().mockResolvedValue([]),
+    portUrl: jest.fn(),
+    listBackups: jest.fn().mockResolvedValue([]),
+    createBackup: jest.fn(),
+    restoreBackup: jest.fn(),
+    deleteBackup: jest.fn(),
+    getBackupSchedule: jest.fn().mockResolvedValue(undefined),
+    setBackupSchedule: jest.fn(),
+    deleteBackupSchedule: jest.fn(),
+    listApiKeys: jest.fn().mockResolvedValue([]),
+    createApiKey: jest.fn(),
+    revokeApiKey: jest.fn(),
     listWorkspaces: jest.fn().mockResolvedValue([]),
     createWorkspace: jest.fn(),
     getWorkspace: jest.fn(),

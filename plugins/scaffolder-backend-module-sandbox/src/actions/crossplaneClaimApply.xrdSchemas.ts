@@ -239,13 +239,112 @@ export const xrdSchemas: Record<ClaimKind, XrdInfo> = {
               maximum: 1,
               default: 1,
             },
+            paused: {
+              type: 'boolean',
+              description:
+                'true pauses the sandbox: its pod is scaled to zero and its volume kept (phase Paused); false resumes it. The portal sets it for pause / resume and idle auto-pause; `replicas` stays as it was.',
+              default: false,
+            },
             storageClassName: {
               type: 'string',
               description:
                 "StorageClass of the volume; the composition's default when absent.",
               maxLength: 253,
             },
+            backup: {
+              type: 'object',
+              description:
+                'Scheduled VolumeSnapshots of the /workspace volume, made by a CronJob of the sandbox (docs/operators/backups.md#kubernetes-volumesnapshot-backups). Needs the CSI snapshot controller and a CSI driver with snapshot support.',
+              required: ['schedule'],
+              properties: {
+                schedule: {
+                  type: 'string',
+                  description:
+                    "Five-field cron schedule of the snapshots (the cluster's time zone, usually UTC), e.g. `0 3 * * *`.",
+                  pattern:
+                    '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\S+\\s+){4}\\S+)$',
+                  maxLength: 100,
+                },
+                retention: {
+                  type: 'integer',
+                  description:
+                    'How many ready snapshots of this sandbox to keep; older ones are deleted (oldest first).',
+                  minimum: 1,
+                  maximum: 100,
+                  default: 7,
+                },
+                volumeSnapshotClassName: {
+                  type: 'string',
+                  description:
+                    "VolumeSnapshotClass of the snapshots; the cluster's default class when absent.",
+                  maxLength: 253,
+                },
+              },
+            },
+            restoreFrom: {
+              type: 'object',
+              description:
+                "Create the /workspace volume from a VolumeSnapshot in the same namespace (at creation only: a volume's source cannot change). `disk` must be at least the snapshot's restore size.",
+              required: ['snapshotName'],
+              properties: {
+                snapshotName: {
+                  type: 'string',
+                  description:
+                    "Name of a ready VolumeSnapshot in the sandbox's namespace.",
+                  pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+                  maxLength: 253,
+                },
+              },
+            },
+            process: {
+              type: 'object',
+              description:
+                "The sandbox's main process, run by the portal agent after its `--` (default: an idle `sleep infinity`). Set at creation only. The agent and the process run as runAsUser:runAsGroup (default 1000:1000); root is refused.",
+              required: ['command'],
+              properties: {
+                command: {
+                  type: 'array',
+                  description:
+                    'Program and arguments (no shell unless you name one).',
+                  minItems: 1,
+                  maxItems: 256,
+                  items: { type: 'string', maxLength: 4096 },
+                },
+                workingDir: {
+                  type: 'string',
+                  description:
+                    'Absolute working directory of the process and of exec (default /workspace).',
+                  pattern: '^/',
+                  maxLength: 1024,
+                },
+                runAsUser: {
+                  type: 'integer',
+                  description: 'uid of the agent and the process (not 0).',
+                  minimum: 1,
+                  maximum: 2147483647,
+                },
+                runAsGroup: {
+                  type: 'integer',
+                  description:
+                    'gid of the agent and the process (not 0; default runAsUser, or 1000).',
+                  minimum: 1,
+                  maximum: 2147483647,
+                },
+              },
+            },
           },
+          'x-kubernetes-validations': [
+            {
+              rule: 'has(self.restoreFrom) == has(oldSelf.restoreFrom) && (!has(self.restoreFrom) || self.restoreFrom == oldSelf.restoreFrom)',
+              message:
+                'restoreFrom is set when the sandbox is created and cannot change',
+            },
+            {
+              rule: 'has(self.process) == has(oldSelf.process) && (!has(self.process) || self.process == oldSelf.process)',
+              message:
+                'process is set when the sandbox is created and cannot change',
+            },
+          ],
         },
         status: {
           type: 'object',
@@ -253,8 +352,16 @@ export const xrdSchemas: Record<ClaimKind, XrdInfo> = {
           properties: {
             phase: {
               type: 'string',
-              description: 'Pending, Cloning, Running, Stopped or Failed.',
-              enum: ['Pending', 'Cloning', 'Running', 'Stopped', 'Failed'],
+              description:
+                'Pending, Cloning, Running, Paused, Stopped or Failed.',
+              enum: [
+                'Pending',
+                'Cloning',
+                'Running',
+                'Paused',
+                'Stopped',
+                'Failed',
+              ],
             },
             message: {
               type: 'string',
@@ -287,6 +394,16 @@ export const xrdSchemas: Record<ClaimKind, XrdInfo> = {
                   type: 'integer',
                   description:
                     "Port of the sandbox's sshd (started by the IDE's ProxyCommand).",
+                },
+                agentPort: {
+                  type: 'integer',
+                  description:
+                    "Port of the portal agent on the pod's IP (bearer token in Secret <name>-agent, key token; only the portal's pods are let in).",
+                },
+                agentSecretName: {
+                  type: 'string',
+                  description:
+                    "Secret holding the agent's token (key `token`), readable by the portal.",
                 },
                 workspacePath: {
                   type: 'string',

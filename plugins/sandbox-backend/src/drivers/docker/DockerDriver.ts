@@ -1,12 +1,15 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { Config } from '@backstage/config';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import type { ExecResult, SandboxSize } from '@internal/plugin-sandbox-common';
 import {
+  AgentEndpoint,
   DriverError,
   DriverExecRequest,
   DriverUnavailableError,
@@ -66,6 +69,40 @@ export interface DockerDriverOptions {
    */
   staleCreateAfterMs?: number;
   logger?: { info(message: string): void; warn(message: string): void };
+  /**
+   * Run the portal agent (agent/portal-agent.js) as each new sandbox's entrypoint, reached through
+   * a unix socket in `<runDir>/<container>/`, bind-mounted at /run/portal. Off when not given.
+   */
+  agent?: AgentMountOptions;
+}
+
+export interface AgentMountOptions {
+  /** Host directory holding one sub-directory (with the agent socket) per sandbox container. */
+  runDir: string;
+  /** The Node binary mounted read-only into sandboxes (default: the backend's own). */
+  nodePath?: string;
+  /** The directory holding portal-agent.js (default: this package's `agent/`). */
+  agentDir?: string;
+}
+
+/** Label naming how the agent of a container is reached (`unix`). */
+export const AGENT_LABEL = 'portal.sandbox/agent';
+/** Paths inside the sandbox. */
+const AGENT_RUN_PATH = '/run/portal';
+const AGENT_NODE_PATH = '/opt/portal/node';
+const AGENT_DIR_PATH = '/opt/portal/agent';
+const DEFAULT_PROCESS = ['sleep', 'infinity'];
+/** How long pause/resume wait for inspect to read the new state (the engine may lag its answer). */
+const PAUSE_DEADLINE_MS = 15_000;
+const pauseFor = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** The default agent settings: the backend's Node and this package's agent directory. */
+export function defaultAgentMount(runDir: string): Required<AgentMountOptions> {
+  return {
+    runDir,
+    nodePath: realpathSync(process.execPath),
+    agentDir: resolvePackagePath('@internal/plugin-sandbox-backend', 'agent'),
+  };
 }
 
 /**
@@ -90,6 +127,8 @@ export class DockerDriver implements SandboxDriver {
   private readonly logger?: DockerDriverOptions['logger'];
   private readonly staleCreateAfterMs: number;
   private readonly creating = new Map<string, Promise<SandboxInstance>>();
+  private readonly agent?: Required<AgentMountOptions>;
+  private readonly agentEndpoints = new Map<string, AgentEndpoint | undefined>();
 
   constructor(options: DockerDriverOptions) {
     this.client = new DockerEngineClient({ socketPath: options.socketPath });
@@ -100,6 +139,9 @@ export class DockerDriver implements SandboxDriver {
     this.maxExecOutputBytes = options.maxExecOutputBytes ?? 8 * 1024 * 1024;
     this.logger = options.logger;
     this.staleCreateAfterMs = options.staleCreateAfterMs ?? 10 * 60_000;
+    if (options.agent) {
+      this.agent = { ...defaultAgentMount(options.agent.runDir), ...stripUndefined(options.agent) };
+    }
   }
 
   /**
@@ -126,6 +168,14 @@ export class DockerDriver implements SandboxDriver {
         'sandbox.docker.gitAllowedProtocols',
       ),
       logger: deps.logger,
+      agent:
+        config.getOptionalBoolean('sandbox.docker.agent.enabled') === false
+          ? undefined
+          : {
+              runDir:
+                config.getOptionalString('sandbox.docker.agent.runDir') ??
+                path.join(os.tmpdir(), 'portal-sandbox-run'),
+            },
     });
   }
 
@@ -210,6 +260,7 @@ export class DockerDriver implements SandboxDriver {
         volumeCreated = true;
       }
 
+      if (this.agent) await this.prepareRunDir(name, spec);
       log?.info(`creating container ${name} from ${spec.image}`);
       try {
         await this.client.createContainer(
@@ -248,6 +299,10 @@ export class DockerDriver implements SandboxDriver {
       if (volumeCreated)
         await this.removeVolumeWithRetry(volume).catch(
           cleanupFailed(`volume ${volume}`),
+        );
+      if (containerCreated && this.agent)
+        await rm(path.join(this.agent.runDir, name), { recursive: true, force: true }).catch(
+          cleanupFailed(`agent directory of ${name}`),
         );
       throw this.asDriverError(error, `creating sandbox ${spec.id} failed`);
     } finally {
@@ -302,6 +357,91 @@ export class DockerDriver implements SandboxDriver {
     }
   }
 
+  /** Freezes the container (cgroup freezer): processes and memory stay, no CPU is used. */
+  async pause(externalId: string): Promise<void> {
+    const container = await this.managed(externalId);
+    if (container.State.Status === 'paused') return;
+    if (container.State.Status !== 'running') {
+      throw new DriverError(
+        `sandbox ${externalId} cannot be paused: it is ${container.State.Status}, not running`,
+      );
+    }
+    try {
+      await this.client.call('POST', `/containers/${encodeURIComponent(externalId)}/pause`, {
+        what: `pause container ${externalId}`,
+      });
+    } catch (error) {
+      throw this.asDriverError(error, `pausing ${externalId} failed`);
+    }
+    await this.waitForEngineStatus(externalId, 'paused');
+  }
+
+  /**
+   * Thaws a paused container. The engine may answer `unpause` before inspect reads `running`
+   * (seen in CI), so this polls inspect, backing off, until it does; if it still reads `paused`
+   * after a few seconds the unpause is issued once more.
+   */
+  async resume(externalId: string): Promise<SandboxInstance> {
+    const container = await this.managed(externalId);
+    if (container.State.Status === 'running') return this.toInstance(container);
+    if (container.State.Status !== 'paused') {
+      throw new DriverError(
+        `sandbox ${externalId} cannot be resumed: it is ${container.State.Status}, not paused`,
+      );
+    }
+    await this.unpause(externalId);
+    return this.toInstance(
+      await this.waitForEngineStatus(externalId, 'running', {
+        retryAfterMs: 3_000,
+        retry: () => this.unpause(externalId, true),
+      }),
+    );
+  }
+
+  private async unpause(externalId: string, again = false): Promise<void> {
+    try {
+      await this.client.call('POST', `/containers/${encodeURIComponent(externalId)}/unpause`, {
+        what: `unpause container ${externalId}`,
+      });
+    } catch (error) {
+      // the second unpause may find the container already thawed: the status poll decides
+      if (!again) throw this.asDriverError(error, `resuming ${externalId} failed`);
+    }
+  }
+
+  /** Polls inspect (10 ms, doubling to 500 ms) until State.Status is `want`; 15 s deadline. */
+  private async waitForEngineStatus(
+    externalId: string,
+    want: 'paused' | 'running',
+    options: { deadlineMs?: number; retryAfterMs?: number; retry?: () => Promise<void> } = {},
+  ): Promise<ContainerInspect> {
+    const started = Date.now();
+    const deadline = started + (options.deadlineMs ?? PAUSE_DEADLINE_MS);
+    let delay = 10;
+    let retried = false;
+    for (;;) {
+      const container = await this.client.inspectContainer(externalId);
+      if (!container) {
+        throw new DriverError(`sandbox container ${externalId} vanished while ${want === 'paused' ? 'pausing' : 'resuming'}`);
+      }
+      if (container.State.Status === want) return container;
+      if (container.State.Status !== 'paused' && container.State.Status !== 'running') {
+        throw new DriverError(`sandbox ${externalId} is ${container.State.Status} (wanted ${want})`);
+      }
+      if (!retried && options.retry && options.retryAfterMs !== undefined && Date.now() - started >= options.retryAfterMs) {
+        retried = true;
+        await options.retry();
+      }
+      if (Date.now() >= deadline) {
+        throw new DriverError(
+          `sandbox ${externalId} still reads ${container.State.Status} ${Math.round((Date.now() - started) / 1000)} s after ${want === 'paused' ? 'pause' : 'unpause'}`,
+        );
+      }
+      await pauseFor(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
   async remove(externalId: string): Promise<void> {
     const container = await this.client.inspectContainer(externalId);
     let volume: string | undefined;
@@ -311,6 +451,10 @@ export class DockerDriver implements SandboxDriver {
         m => m.Type === 'volume' && m.Destination === WORKSPACE_PATH,
       )?.Name;
       await this.client.removeContainer(externalId);
+    }
+    this.agentEndpoints.delete(externalId);
+    if (this.agent && NAME_PATTERN.test(externalId)) {
+      await rm(path.join(this.agent.runDir, externalId), { recursive: true, force: true });
     }
     if (!volume && externalId.startsWith(CONTAINER_PREFIX))
       volume = volumeNameFor(externalId);
@@ -455,6 +599,24 @@ export class DockerDriver implements SandboxDriver {
     }
   }
 
+  /**
+   * Clones a repo into /workspace of a running sandbox (a claimed warm pool member): on the host as
+   * create does (the sandbox has no network), then streamed in through the archive API.
+   */
+  async cloneRepo(externalId: string, repo: { url: string; ref?: string }, log?: DriverLogger): Promise<void> {
+    await this.managed(externalId);
+    log?.info(`cloning ${redact(repo.url)}${repo.ref ? ` (${repo.ref})` : ''}`);
+    const dir = await this.cloneOnHost(repo.url, repo.ref);
+    try {
+      log?.info(`copying the repository into ${WORKSPACE_PATH}`);
+      await this.uploadTree(externalId, dir);
+    } catch (error) {
+      throw this.asDriverError(error, `copying the repository into ${externalId} failed`);
+    } finally {
+      await rm(path.dirname(dir), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
   async logs(externalId: string, options?: { tail?: number }): Promise<string> {
     await this.managed(externalId);
     try {
@@ -464,7 +626,51 @@ export class DockerDriver implements SandboxDriver {
     }
   }
 
+  /**
+   * The agent's unix socket of a container created with the agent (label `portal.sandbox/agent`);
+   * undefined for containers created without it (they keep using the engine's exec API).
+   */
+  async agentEndpoint(externalId: string): Promise<AgentEndpoint | undefined> {
+    if (!this.agent || !NAME_PATTERN.test(externalId)) return undefined;
+    if (!this.agentEndpoints.has(externalId)) {
+      const container = await this.client.inspectContainer(externalId);
+      if (!container) return undefined;
+      const uid = Number((container.Config.User ?? '').split(':')[0]);
+      this.agentEndpoints.set(
+        externalId,
+        container.Config.Labels?.[AGENT_LABEL] === 'unix'
+          ? {
+              kind: 'unix',
+              socketPath: path.join(this.agent.runDir, externalId, 'agent.sock'),
+              uid: Number.isInteger(uid) && (container.Config.User ?? '') !== '' ? uid : SANDBOX_UID,
+            }
+          : undefined,
+      );
+    }
+    return this.agentEndpoints.get(externalId);
+  }
+
   // --- internals ---
+
+  /**
+   * `<runDir>/<container>/`, writable by the sandbox user only (the agent creates its socket
+   * there); `<runDir>` itself is private to the backend's user.
+   */
+  private async prepareRunDir(name: string, spec: SandboxSpec): Promise<void> {
+    const { runDir } = this.agent!;
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    const dir = path.join(runDir, name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const uid = spec.process?.uid ?? SANDBOX_UID;
+    const gid = spec.process?.gid ?? (spec.process?.uid !== undefined ? uid : SANDBOX_UID);
+    try {
+      await chown(dir, uid, gid);
+    } catch {
+      // not root: the sandbox user needs write access some other way
+      await chmod(dir, 0o777);
+      this.logger?.warn(`could not chown ${dir} to ${uid}:${gid} (backend not root): made it world-writable`);
+    }
+  }
 
   /**
    * Waits for the entrypoint's `sandbox <id> started` line: the container runs AND its shell got
@@ -558,23 +764,34 @@ export class DockerDriver implements SandboxDriver {
     networkMode: string,
   ): Record<string, unknown> {
     const memory = Math.round(spec.size.memoryMiB * 1024 * 1024);
+    const readyLine = `sandbox ${spec.id} started`;
+    const command = spec.process?.command?.length ? spec.process.command : DEFAULT_PROCESS;
+    const uid = spec.process?.uid ?? SANDBOX_UID;
+    const gid = spec.process?.gid ?? (spec.process?.uid !== undefined ? uid : SANDBOX_UID);
+    // One line in the logs once ready, then the main process; the engine's init (tini) is PID 1
+    // and reaps zombies. With the agent, the agent prints the line once its socket listens and
+    // runs the main process itself.
+    const entrypoint = this.agent
+      ? [AGENT_NODE_PATH, `${AGENT_DIR_PATH}/portal-agent.js`, '--socket', `${AGENT_RUN_PATH}/agent.sock`, '--ready-line', readyLine, '--', ...command]
+      : ['/bin/sh', '-c', 'echo "sandbox $0 started"; exec "$@"', spec.id, ...command];
+    const agentMounts = this.agent
+      ? [
+          { Type: 'bind', Source: path.join(this.agent.runDir, containerName(spec.id)), Target: AGENT_RUN_PATH },
+          { Type: 'bind', Source: this.agent.nodePath, Target: AGENT_NODE_PATH, ReadOnly: true },
+          { Type: 'bind', Source: this.agent.agentDir, Target: AGENT_DIR_PATH, ReadOnly: true },
+        ]
+      : [];
     return {
       Image: spec.image,
       Hostname: `sbx-${spec.id}`
         .slice(0, 63)
         .replace(/[^a-zA-Z0-9-]/g, '-')
         .replace(/-+$/, ''),
-      User: SANDBOX_USER,
-      WorkingDir: WORKSPACE_PATH,
+      User: `${uid}:${gid}`,
+      WorkingDir: spec.process?.workingDir ?? WORKSPACE_PATH,
       Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      Labels: labels,
-      // One line in the logs, then idle; the engine's init (tini) is PID 1 and reaps zombies.
-      Entrypoint: [
-        '/bin/sh',
-        '-c',
-        'echo "sandbox $0 started"; exec sleep infinity',
-        spec.id,
-      ],
+      Labels: this.agent ? { ...labels, [AGENT_LABEL]: 'unix' } : labels,
+      Entrypoint: entrypoint,
       Cmd: [],
       Tty: false,
       OpenStdin: false,
@@ -590,7 +807,7 @@ export class DockerDriver implements SandboxDriver {
         NetworkMode: networkMode,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
-        Mounts: [{ Type: 'volume', Source: volume, Target: WORKSPACE_PATH }],
+        Mounts: [{ Type: 'volume', Source: volume, Target: WORKSPACE_PATH }, ...agentMounts],
         RestartPolicy: { Name: 'no' },
         LogConfig: {
           Type: 'json-file',
@@ -750,7 +967,7 @@ export class DockerDriver implements SandboxDriver {
       case 'restarting':
         return { status: 'creating', message: 'restarting' };
       case 'paused':
-        return { status: 'stopped', message: 'paused' };
+        return { status: 'paused' };
       case 'exited':
         return {
           status: 'stopped',
@@ -808,6 +1025,14 @@ export class DockerDriver implements SandboxDriver {
       `${context}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+function containerName(id: string): string {
+  return `${CONTAINER_PREFIX}${id}`;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Hides credentials in URLs (`https://user:token@host` -> `https://***@host`). */

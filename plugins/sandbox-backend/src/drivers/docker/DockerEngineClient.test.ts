@@ -566,7 +566,7 @@ describe('DockerEngineClient against a fake engine', () => {
         'failed',
         'container is dead',
       ],
-      [{ Status: 'paused' as const }, 'stopped', 'paused'],
+      [{ Status: 'paused' as const }, 'paused', undefined],
       [{ Status: 'restarting' as const }, 'creating', 'restarting'],
       [
         { Status: 'removing' as const, Running: false },

@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import type { ExecResult } from '@internal/plugin-sandbox-common';
 import {
+  AgentEndpoint,
   DriverError,
   DriverExecRequest,
   DriverLogger,
@@ -51,6 +52,8 @@ import {
 
 /** The container of a sandbox pod (k8s/crossplane/base/compositions/sandboxes.yaml). */
 export const SANDBOX_CONTAINER = 'sandbox';
+/** The named container port of the portal agent in the sandbox pod (the composition's 7070). */
+export const AGENT_PORT_NAME = 'agent';
 /** Label the composition puts on the sandbox pod, naming its Sandbox XR. */
 export const POD_SELECTOR_LABEL = `${PLATFORM_GROUP}/sandbox`;
 /** Container states that will not get better by waiting. */
@@ -101,6 +104,11 @@ export interface KubernetesDriverOptions {
   defaultExecTimeoutSeconds?: number;
   /** Cap on the collected output of one exec, per stream (default 8 MiB). */
   maxExecOutputBytes?: number;
+  /**
+   * How long agentEndpoint() reuses what it read (pod IP, token) before asking the API server
+   * again (default 2000 ms; pause, stop and remove forget it at once).
+   */
+  agentEndpointCacheMs?: number;
   logger?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -114,6 +122,8 @@ export interface KubernetesDriverOptions {
  *   compose it), a Failed phase or a pod stuck in ImagePullBackOff & co -> the XR is deleted and
  *   a DriverError carries the message. Polling rather than watching: one GET every few seconds
  *   per sandbox being created is cheap, and it survives API server restarts without re-list logic;
+ * - pause()/resume() set spec.paused true/false: the composition scales the pod to zero and keeps
+ *   the volume (phase Paused); pause resolves once the pod is gone, resume once it is Ready again;
  * - stop()/start() set spec.replicas to 0/1 (the volume stays); remove() deletes the XR and
  *   Crossplane deletes what it composed, the volume included;
  * - exec and logs go to the pod `<name>-0` through the API server (WebSocket exec, pod log).
@@ -131,6 +141,8 @@ export class KubernetesDriver implements SandboxDriver {
   private readonly defaultExecTimeoutSeconds: number;
   private readonly maxExecOutputBytes: number;
   private readonly creating = new Map<string, Promise<SandboxInstance>>();
+  private readonly agentEndpointCacheMs: number;
+  private readonly endpoints = new Map<string, { endpoint: AgentEndpoint; expires: number }>();
 
   constructor(private readonly options: KubernetesDriverOptions) {
     this.kc = options.kubeConfig;
@@ -143,6 +155,7 @@ export class KubernetesDriver implements SandboxDriver {
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.defaultExecTimeoutSeconds = options.defaultExecTimeoutSeconds ?? 300;
     this.maxExecOutputBytes = options.maxExecOutputBytes ?? 8 * 1024 * 1024;
+    this.agentEndpointCacheMs = options.agentEndpointCacheMs ?? 2000;
   }
 
   /**
@@ -341,13 +354,56 @@ export class KubernetesDriver implements SandboxDriver {
     externalId: string,
     _options?: { timeoutSeconds?: number },
   ): Promise<void> {
+    this.endpoints.delete(externalId);
     const xr = await this.managed(externalId);
     if (xr.spec?.replicas === 0) return;
+    if (xr.spec?.paused) {
+      // a paused sandbox stops as stopped, not paused: a later start must run it
+      await this.patchSpec(externalId, { replicas: 0, paused: false }, 'stopping');
+      return;
+    }
     // The pod gets terminationGracePeriodSeconds (10 s); the volume stays.
     await this.setReplicas(externalId, 0, 'stopping');
   }
 
+  /** spec.paused = true, then waits until the pod is gone (phase Paused); the volume stays. */
+  async pause(externalId: string): Promise<void> {
+    this.endpoints.delete(externalId);
+    const xr = await this.managed(externalId);
+    if (xr.spec?.replicas === 0) {
+      throw new DriverError(`sandbox ${externalId} cannot be paused: it is stopped`);
+    }
+    if (!xr.spec?.paused) await this.patchSpec(externalId, { paused: true }, 'pausing');
+    const { namespace, name } = this.parse(externalId);
+    await pollUntil(
+      async () => {
+        const current = await this.read(namespace, name);
+        if (!current) throw new DriverError(`sandbox ${externalId} vanished while pausing`);
+        return (current.status?.replicas ?? 0) === 0 ? true : undefined;
+      },
+      {
+        timeoutMs: this.readyTimeoutMs,
+        intervalMs: this.pollIntervalMs,
+        onTimeout: () =>
+          new DriverError(
+            `the pod of sandbox ${externalId} was still running ${Math.round(this.readyTimeoutMs / 1000)} s after pausing`,
+          ),
+      },
+    );
+  }
+
+  /** spec.paused = false, then waits until it runs (Ready) again with the same volume. */
+  async resume(externalId: string): Promise<SandboxInstance> {
+    const xr = await this.managed(externalId);
+    if (xr.spec?.replicas === 0) {
+      throw new DriverError(`sandbox ${externalId} cannot be resumed: it is stopped, not paused`);
+    }
+    if (xr.spec?.paused) await this.patchSpec(externalId, { paused: false }, 'resuming');
+    return this.waitUntilRunning(externalId);
+  }
+
   async remove(externalId: string): Promise<void> {
+    this.endpoints.delete(externalId);
     const { namespace, name } = this.parse(externalId);
     const xr = await this.read(namespace, name);
     if (!xr) return;
@@ -504,7 +560,51 @@ export class KubernetesDriver implements SandboxDriver {
     }
   }
 
+  /**
+   * The agent of a running sandbox: its pod's IP, the container port named `agent` (7070) and the
+   * bearer token from Secret `<name>-agent` (the composition grants the portal `get` on that one
+   * Secret). Undefined unless the sandbox is running and its pod Running and Ready, or when the
+   * pod has no agent port (made before the composition ran the agent); callers then fall back to
+   * {@link exec}. Answers are reused for `agentEndpointCacheMs`.
+   */
+  async agentEndpoint(externalId: string): Promise<AgentEndpoint | undefined> {
+    const cached = this.endpoints.get(externalId);
+    if (cached && cached.expires > Date.now()) return cached.endpoint;
+    this.endpoints.delete(externalId);
+    const { namespace, name } = this.parse(externalId);
+    const xr = await this.read(namespace, name);
+    if (!xr || xr.metadata?.labels?.[SANDBOX_LABELS.managed] !== 'true') return undefined;
+    if (this.statusOf(xr).status !== 'running') return undefined;
+    const pod = await this.findPod(namespace, name);
+    const ready = pod?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True');
+    if (!pod || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running' || !ready || !pod.status.podIP) {
+      return undefined;
+    }
+    const port = pod.spec?.containers
+      .find(c => c.name === SANDBOX_CONTAINER)
+      ?.ports?.find(p => p.name === AGENT_PORT_NAME)?.containerPort;
+    if (!port) return undefined;
+    const secretName = (xr.status?.connection?.agentSecretName as string | undefined) ?? `${name}-agent`;
+    const token = await this.agentToken(namespace, secretName);
+    if (!token) return undefined;
+    const endpoint: AgentEndpoint = { kind: 'tcp', host: pod.status.podIP, port, token };
+    this.endpoints.set(externalId, { endpoint, expires: Date.now() + this.agentEndpointCacheMs });
+    return endpoint;
+  }
+
   // --- internals ---
+
+  /** The `token` of the agent's Secret; undefined when there is none (yet). */
+  private async agentToken(namespace: string, name: string): Promise<string | undefined> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ namespace, name });
+      const value = secret.data?.token;
+      return value ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toDriverError(error, `reading the agent token ${namespace}/${name}`, this.server);
+    }
+  }
 
   /** Polls the XR (and its pod) until it runs; throws on a verdict that waiting will not change. */
   private async waitUntilRunning(
@@ -615,6 +715,15 @@ export class KubernetesDriver implements SandboxDriver {
     replicas: 0 | 1,
     what: string,
   ): Promise<void> {
+    await this.patchSpec(externalId, { replicas }, what);
+  }
+
+  /** A merge patch of the XR's spec. */
+  private async patchSpec(
+    externalId: string,
+    spec: Record<string, unknown>,
+    what: string,
+  ): Promise<void> {
     const { namespace, name } = this.parse(externalId);
     try {
       await this.custom.patchNamespacedCustomObject(
@@ -624,7 +733,7 @@ export class KubernetesDriver implements SandboxDriver {
           namespace,
           plural: SANDBOX_PLURAL,
           name,
-          body: { spec: { replicas } },
+          body: { spec },
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
@@ -725,6 +834,11 @@ export class KubernetesDriver implements SandboxDriver {
         ? { status: 'stopped', message: 'stopping' }
         : { status: 'stopped' };
     }
+    if (xr.spec?.paused) {
+      return (xr.status?.replicas ?? 0) > 0
+        ? { status: 'paused', message: 'pausing' }
+        : { status: 'paused' };
+    }
     if (verdict === 'ready' && (xr.status?.replicas ?? 1) >= 1)
       return { status: 'running' };
     const detail = xr.status?.message || message;
@@ -751,7 +865,9 @@ export class KubernetesDriver implements SandboxDriver {
           : {}),
         ...(spec.pids ? { pids: spec.pids } : {}),
         networkMode: spec.network ? 'egress' : 'none',
-        user: '1000:1000',
+        user: `${spec.process?.runAsUser ?? 1000}:${
+          spec.process?.runAsGroup ?? spec.process?.runAsUser ?? 1000
+        }`,
       },
       ...(status === 'running' && ready?.lastTransitionTime
         ? { startedAt: ready.lastTransitionTime }

@@ -180,11 +180,35 @@ export function sandboxClaimFor(
           k.startsWith('portal.sandbox/'),
         ),
       ),
+      ...(spec.process ? { process: processFor(spec.process) } : {}),
       replicas: 1,
       ...(options.storageClassName
         ? { storageClassName: options.storageClassName }
         : {}),
     },
+  };
+}
+
+/**
+ * The XR's spec.process for a sandbox's main process (run by the agent after its `--`); without
+ * a gid, the group is the uid (as on Docker). Root (uid or gid 0) is refused.
+ */
+export function processFor(process: NonNullable<SandboxSpec['process']>): Record<string, unknown> {
+  if (!process.command?.length) throw new Error('process.command: at least the program is required');
+  for (const [field, value] of [
+    ['uid', process.uid],
+    ['gid', process.gid],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new Error(`process.${field}: ${value} is refused on Kubernetes (sandboxes never run as root; use 1 or more)`);
+    }
+  }
+  const gid = process.gid ?? process.uid;
+  return {
+    command: [...process.command],
+    ...(process.workingDir ? { workingDir: process.workingDir } : {}),
+    ...(process.uid !== undefined ? { runAsUser: process.uid } : {}),
+    ...(gid !== undefined ? { runAsGroup: gid } : {}),
   };
 }
 

@@ -19,7 +19,9 @@ export class InMemoryDriver implements SandboxDriver {
   readonly name = 'memory';
   readonly instances = new Map<string, SandboxInstance & { spec: SandboxSpec; files: Map<string, string> }>();
   /** Operations that should throw next, with their message. */
-  failNext: Partial<Record<'create' | 'start' | 'stop' | 'remove' | 'exec' | 'export' | 'import', string>> = {};
+  failNext: Partial<
+    Record<'create' | 'start' | 'stop' | 'remove' | 'exec' | 'export' | 'import' | 'clone' | 'pause' | 'resume', string>
+  > = {};
   available = true;
   delayMs = 0;
   calls: string[] = [];
@@ -78,6 +80,27 @@ export class InMemoryDriver implements SandboxDriver {
     this.need(externalId).status = 'stopped';
   }
 
+  async pause(externalId: string): Promise<void> {
+    this.calls.push(`pause:${externalId}`);
+    await this.step('pause');
+    const instance = this.need(externalId);
+    if (instance.status !== 'running' && instance.status !== 'paused') {
+      throw new DriverError(`${externalId} is ${instance.status}, not running`);
+    }
+    instance.status = 'paused';
+  }
+
+  async resume(externalId: string): Promise<SandboxInstance> {
+    this.calls.push(`resume:${externalId}`);
+    await this.step('resume');
+    const instance = this.need(externalId);
+    if (instance.status !== 'running' && instance.status !== 'paused') {
+      throw new DriverError(`${externalId} is ${instance.status}, not paused`);
+    }
+    instance.status = 'running';
+    return this.view(instance);
+  }
+
   async remove(externalId: string): Promise<void> {
     this.calls.push(`remove:${externalId}`);
     await this.step('remove');
@@ -134,6 +157,13 @@ export class InMemoryDriver implements SandboxDriver {
     const files = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>;
     for (const p of [...instance.files.keys()]) if (p.startsWith('/workspace/')) instance.files.delete(p);
     for (const [p, content] of Object.entries(files)) instance.files.set(p, content);
+  }
+
+  /** Clones into a running sandbox (warm pool claims): records the repo like create does. */
+  async cloneRepo(externalId: string, repo: { url: string; ref?: string }): Promise<void> {
+    this.calls.push(`clone:${externalId}`);
+    await this.step('clone');
+    this.need(externalId).files.set('/workspace/.git/HEAD', `cloned from ${repo.url}`);
   }
 
   /** Simulates the runtime losing a sandbox (engine reset). */

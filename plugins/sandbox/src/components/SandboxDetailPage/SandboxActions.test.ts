@@ -9,8 +9,8 @@ describe('which actions each state allows', () => {
     expect(allowed(canStart)).toEqual(['stopped', 'failed']);
   });
 
-  it('stops only running sandboxes', () => {
-    expect(allowed(canStop)).toEqual(['running']);
+  it('stops running and paused sandboxes', () => {
+    expect(allowed(canStop)).toEqual(['running', 'paused']);
   });
 
   it('deletes anything not already being deleted', () => {
@@ -18,6 +18,9 @@ describe('which actions each state allows', () => {
       'pending',
       'provisioning',
       'running',
+      'pausing',
+      'paused',
+      'resuming',
       'stopping',
       'stopped',
       'failed',

@@ -3,35 +3,24 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { Alert, Button, Flex, Text } from '@backstage/ui';
 import {
-  canTransition,
   sandboxDeletePermission,
   sandboxUpdatePermission,
   type Sandbox,
 } from '@internal/plugin-sandbox-common';
 import { sandboxApiRef } from '../../api';
-import { errorMessage, isTransitional } from '../../lib/format';
+import { canDelete, canPause, canResume, canStart, canStop } from '../../lib/actions';
+import { errorMessage } from '../../lib/format';
 import { ConfirmDialog } from './ConfirmDialog';
 
-type Action = 'start' | 'stop' | 'delete';
+export { canDelete, canStart, canStop } from '../../lib/actions';
+
+type Action = 'start' | 'stop' | 'pause' | 'resume' | 'delete';
 
 /**
- * Start only makes sense from a settled state (`stopped`, `failed`): from
- * `pending` the backend moves on to `provisioning` by itself.
- */
-export function canStart(sandbox: Pick<Sandbox, 'state'>): boolean {
-  return !isTransitional(sandbox.state) && canTransition(sandbox.state, 'provisioning');
-}
-export function canStop(sandbox: Pick<Sandbox, 'state'>): boolean {
-  return canTransition(sandbox.state, 'stopping');
-}
-export function canDelete(sandbox: Pick<Sandbox, 'state'>): boolean {
-  return canTransition(sandbox.state, 'deleting');
-}
-
-/**
- * Start / Stop / Delete. A button is hidden when the user lacks the permission
- * for the sandbox and disabled when the sandbox's state does not allow it.
- * Stop and Delete ask for confirmation first.
+ * Start / Stop / Pause or Resume / Delete. A button is hidden when the user lacks
+ * the permission for the sandbox and disabled when the sandbox's state does not
+ * allow it; Resume replaces Pause while the sandbox is paused. Stop and Delete ask
+ * for confirmation first.
  */
 export function SandboxActions(props: { sandbox: Sandbox; onChanged: (sandbox: Sandbox) => void }) {
   const { sandbox, onChanged } = props;
@@ -51,6 +40,8 @@ export function SandboxActions(props: { sandbox: Sandbox; onChanged: (sandbox: S
       const calls = {
         start: () => sandboxApi.startSandbox(sandbox.id),
         stop: () => sandboxApi.stopSandbox(sandbox.id),
+        pause: () => sandboxApi.pauseSandbox(sandbox.id),
+        resume: () => sandboxApi.resumeSandbox(sandbox.id),
         delete: () => sandboxApi.deleteSandbox(sandbox.id),
       };
       onChanged(await calls[action]());
@@ -87,6 +78,26 @@ export function SandboxActions(props: { sandbox: Sandbox; onChanged: (sandbox: S
             onPress={() => setConfirming('stop')}
           >
             Stop
+          </Button>
+        )}
+        {update.allowed && canResume(sandbox) && (
+          <Button
+            variant="secondary"
+            isDisabled={busy}
+            isPending={running === 'resume'}
+            onPress={() => run('resume')}
+          >
+            Resume
+          </Button>
+        )}
+        {update.allowed && !canResume(sandbox) && (
+          <Button
+            variant="secondary"
+            isDisabled={busy || !canPause(sandbox)}
+            isPending={running === 'pause'}
+            onPress={() => run('pause')}
+          >
+            Pause
           </Button>
         )}
         {remove.allowed && (

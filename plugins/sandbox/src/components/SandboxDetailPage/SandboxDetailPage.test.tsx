@@ -271,6 +271,97 @@ describe('SandboxDetailPage', () => {
     expect(api.getSandbox).toHaveBeenCalledTimes(2);
   });
 
+  it('pauses a running sandbox and resumes a paused one', async () => {
+    const sandbox = makeSandboxWithHistory({ id: 'sbx-pause', state: 'running' });
+    const paused = { ...sandbox, state: 'paused' as const };
+    const api = mockSandboxApi({
+      getSandbox: jest.fn().mockResolvedValueOnce(sandbox).mockResolvedValue(paused),
+      pauseSandbox: jest.fn().mockResolvedValue(paused),
+      resumeSandbox: jest.fn().mockResolvedValue({ ...sandbox, state: 'running' }),
+    });
+    render(sandbox, api);
+
+    const pause = await screen.findByRole('button', { name: 'Pause' });
+    await waitFor(() => expect(pause).toBeEnabled());
+    expect(screen.queryByRole('button', { name: 'Resume' })).not.toBeInTheDocument();
+    await userEvent.click(pause);
+    await waitFor(() => expect(api.pauseSandbox).toHaveBeenCalledWith('sbx-pause'));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+
+    const resume = await screen.findByRole('button', { name: 'Resume' });
+    expect(screen.queryByRole('button', { name: 'Pause' })).not.toBeInTheDocument();
+    expect(screen.getAllByText('paused').length).toBeGreaterThan(0);
+    // A paused sandbox can still be stopped; it has no ports to preview.
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeEnabled();
+    expect(screen.queryByRole('heading', { name: 'Ports' })).not.toBeInTheDocument();
+    await userEvent.click(resume);
+    await waitFor(() => expect(api.resumeSandbox).toHaveBeenCalledWith('sbx-pause'));
+  });
+
+  it('disables Pause while the sandbox is not running', async () => {
+    const stopped = makeSandboxWithHistory({ id: 'sbx-nopause', state: 'stopped' });
+    render(stopped);
+    const pause = await screen.findByRole('button', { name: 'Pause' });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Start' })).toBeEnabled());
+    expect(pause).toBeDisabled();
+  });
+
+  it('shows the backend message when resuming fails', async () => {
+    const sandbox = makeSandboxWithHistory({ id: 'sbx-resume-fail', state: 'paused' });
+    const api = mockSandboxApi({
+      getSandbox: jest.fn().mockResolvedValue(sandbox),
+      resumeSandbox: jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(409, 'Conflict', 'ConflictError', "Sandbox 'my-box' is resuming"),
+        ),
+    });
+    render(sandbox, api);
+    const resume = await screen.findByRole('button', { name: 'Resume' });
+    await waitFor(() => expect(resume).toBeEnabled());
+    await userEvent.click(resume);
+    expect(
+      await screen.findByText("Could not resume my-box: Sandbox 'my-box' is resuming"),
+    ).toBeInTheDocument();
+  });
+
+  it('polls while the sandbox is pausing', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    const sandbox = makeSandboxWithHistory({ id: 'sbx-pausing', state: 'pausing' });
+    const api = mockSandboxApi({
+      getSandbox: jest
+        .fn()
+        .mockResolvedValueOnce(sandbox)
+        .mockResolvedValue({ ...sandbox, state: 'paused' }),
+    });
+    render(sandbox, api);
+    expect(await screen.findByRole('heading', { name: 'my-box' })).toBeInTheDocument();
+    await act(async () => {
+      jest.advanceTimersByTime(POLL_INTERVAL_MS);
+    });
+    await waitFor(() => expect(api.getSandbox).toHaveBeenCalledTimes(2));
+    await act(async () => {
+      jest.advanceTimersByTime(POLL_INTERVAL_MS * 3);
+    });
+    expect(api.getSandbox).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows the ports and backups cards of a running sandbox', async () => {
+    const sandbox = makeSandboxWithHistory({ id: 'sbx-cards', state: 'running' });
+    const api = mockSandboxApi({
+      getSandbox: jest.fn().mockResolvedValue(sandbox),
+      listPorts: jest
+        .fn()
+        .mockResolvedValue([{ port: 8080, url: 'http://backend.test/p/8080/' }]),
+    });
+    render(sandbox, api);
+    expect(
+      await screen.findByRole('link', { name: 'Open preview of port 8080' }),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('No backups of this sandbox yet.')).toBeInTheDocument();
+    expect(api.listBackups).toHaveBeenCalledWith('sbx-cards');
+  });
+
   it('shows the backend message when the sandbox cannot be loaded', async () => {
     const api = mockSandboxApi({
       getSandbox: jest

@@ -8,10 +8,12 @@ import { sandboxRouteRef } from '../../routes';
 import { POLL_INTERVAL_MS, errorMessage, isTransitional } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { SandboxActions } from './SandboxActions';
+import { SandboxBackups } from './SandboxBackups';
 import { SandboxGrafanaPanels } from './SandboxGrafanaPanels';
 import { SandboxLinks } from './SandboxLinks';
 import { SandboxLogs } from './SandboxLogs';
 import { SandboxOverview } from './SandboxOverview';
+import { SandboxPorts } from './SandboxPorts';
 import { SandboxTransitions } from './SandboxTransitions';
 
 function Section(props: { title: string; children: React.ReactNode }) {
@@ -27,7 +29,10 @@ function Section(props: { title: string; children: React.ReactNode }) {
   );
 }
 
-/** One sandbox: its details, links, history and logs, with lifecycle actions. */
+/**
+ * One sandbox: its details, links, ports (while running), metrics, backups,
+ * history and logs, with lifecycle actions.
+ */
 export function SandboxDetails(props: { sandboxId: string }) {
   const { sandboxId } = props;
   const sandboxApi = useApi(sandboxApiRef);
@@ -66,7 +71,9 @@ export function SandboxDetails(props: { sandboxId: string }) {
           <Section title="Links">
             <SandboxLinks sandbox={sandbox} />
           </Section>
+          <SandboxPorts sandbox={sandbox} />
           <SandboxGrafanaPanels sandboxId={sandbox.id} />
+          <SandboxBackups sandbox={sandbox} onChanged={retry} />
           <Section title="State history">
             <SandboxTransitions transitions={sandbox.transitions} />
           </Section>

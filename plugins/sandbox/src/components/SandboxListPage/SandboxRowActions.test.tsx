@@ -177,4 +177,43 @@ describe('SandboxRowActions', () => {
       ),
     ).toBeInTheDocument();
   });
+
+  it('offers Pause for a running sandbox and Resume for a paused one', async () => {
+    const api = render(
+      [
+        makeSandbox({ name: 'pz-run', state: 'running' }),
+        makeSandbox({ name: 'pz-paused', state: 'paused' }),
+        makeSandbox({ name: 'pz-pausing', state: 'pausing' }),
+      ],
+      {
+        pauseSandbox: jest.fn().mockResolvedValue(makeSandbox({ name: 'pz-run', state: 'paused' })),
+        resumeSandbox: jest
+          .fn()
+          .mockRejectedValue(
+            await responseError(409, 'ConflictError', "Quota exceeded in workspace 'team-a'"),
+          ),
+      },
+    );
+    const running = await rowOf('pz-run');
+    await userEvent.click(await within(running).findByRole('button', { name: 'Pause pz-run' }));
+    await waitFor(() => expect(api.pauseSandbox).toHaveBeenCalledWith('sbx-pz-run'));
+    // the table reloads after the action
+    await waitFor(() =>
+      expect(api.listSandboxes.mock.calls.length).toBeGreaterThanOrEqual(2),
+    );
+    expect(within(running).queryByRole('button', { name: 'Resume pz-run' })).not.toBeInTheDocument();
+
+    const paused = await rowOf('pz-paused');
+    expect(within(paused).queryByRole('button', { name: 'Pause pz-paused' })).not.toBeInTheDocument();
+    expect(within(paused).getByRole('button', { name: 'Stop pz-paused' })).toBeInTheDocument();
+    await userEvent.click(within(paused).getByRole('button', { name: 'Resume pz-paused' }));
+    await waitFor(() => expect(api.resumeSandbox).toHaveBeenCalledWith('sbx-pz-paused'));
+    expect(
+      await screen.findByText("Could not resume pz-paused: Quota exceeded in workspace 'team-a'"),
+    ).toBeInTheDocument();
+
+    const pausing = await rowOf('pz-pausing');
+    expect(within(pausing).queryByRole('button', { name: /^(Pause|Resume) / })).toBeNull();
+    expect(within(pausing).getByText('pausing')).toBeInTheDocument();
+  });
 });

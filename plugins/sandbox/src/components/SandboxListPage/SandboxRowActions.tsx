@@ -18,17 +18,24 @@ import {
   type Sandbox,
 } from '@internal/plugin-sandbox-common';
 import { sandboxApiRef } from '../../api';
-import { canDelete, canResize, canStart, canStop } from '../../lib/actions';
+import {
+  canDelete,
+  canPause,
+  canResize,
+  canResume,
+  canStart,
+  canStop,
+} from '../../lib/actions';
 import { errorMessage, formatSize } from '../../lib/format';
 import { ConfirmDialog } from '../ConfirmDialog';
 
-type Action = 'start' | 'stop' | 'resize' | 'delete';
+type Action = 'start' | 'stop' | 'pause' | 'resume' | 'resize' | 'delete';
 
 /**
  * The lifecycle actions of one table row. Only what the user may do (permission
  * on the sandbox id) and what the state allows is shown: Start (stopped, failed),
- * Stop (running, confirmed), Resize (stopped, choosing a size) and Delete
- * (confirmed).
+ * Stop (running, confirmed), Pause (running), Resume (paused), Resize (stopped,
+ * choosing a size) and Delete (confirmed).
  */
 export function SandboxRowActions(props: {
   sandbox: Sandbox;
@@ -51,6 +58,8 @@ export function SandboxRowActions(props: {
       const calls = {
         start: () => sandboxApi.startSandbox(sandbox.id),
         stop: () => sandboxApi.stopSandbox(sandbox.id),
+        pause: () => sandboxApi.pauseSandbox(sandbox.id),
+        resume: () => sandboxApi.resumeSandbox(sandbox.id),
         resize: () => sandboxApi.resizeSandbox(sandbox.id, size),
         delete: () => sandboxApi.deleteSandbox(sandbox.id),
       };
@@ -89,6 +98,32 @@ export function SandboxRowActions(props: {
         onPress={() => setDialog('stop')}
       >
         Stop
+      </Button>
+    ),
+    update.allowed && canPause(sandbox) && (
+      <Button
+        key="pause"
+        size="small"
+        variant="secondary"
+        aria-label={`Pause ${sandbox.name}`}
+        isDisabled={busy}
+        isPending={running === 'pause'}
+        onPress={() => run('pause')}
+      >
+        Pause
+      </Button>
+    ),
+    update.allowed && canResume(sandbox) && (
+      <Button
+        key="resume"
+        size="small"
+        variant="secondary"
+        aria-label={`Resume ${sandbox.name}`}
+        isDisabled={busy}
+        isPending={running === 'resume'}
+        onPress={() => run('resume')}
+      >
+        Resume
       </Button>
     ),
     update.allowed && canResize(sandbox) && (

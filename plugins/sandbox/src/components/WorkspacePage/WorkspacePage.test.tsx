@@ -20,8 +20,10 @@ import { WorkspacePage } from './WorkspacePage';
 // usePermission caches each decision per (permission, resourceRef) for the whole
 // file, so every test uses its own workspace name.
 
-// react-aria selects and dialogs are slow in jsdom, the more so under coverage.
-jest.setTimeout(20_000);
+// react-aria selects and dialogs are slow in jsdom, the more so under coverage and
+// on a 2-core machine shared with other suites (the page also renders the backup
+// schedule and API key cards).
+jest.setTimeout(45_000);
 
 type Authorize = Parameters<typeof mockApis.permission>[0] extends infer O
   ? O extends { authorize?: infer A }
@@ -191,9 +193,19 @@ describe('WorkspacePage', () => {
       ),
     );
     await settle();
-    for (const name of ['Edit', 'Archive', 'Edit quota overrides', 'Add member']) {
+    for (const name of [
+      'Edit',
+      'Archive',
+      'Edit quota overrides',
+      'Add member',
+      'Set up scheduled backups',
+      'Create API key',
+    ]) {
       expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
     }
+    // The schedule is shown read-only; API keys are for workspace admins only.
+    expect(screen.getByRole('heading', { name: 'Backup schedule' })).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'API keys' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /^Remove / })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /^Role of / })).not.toBeInTheDocument();
     expect(screen.getByText('member')).toBeInTheDocument();
@@ -210,6 +222,11 @@ describe('WorkspacePage', () => {
     expect(screen.getByRole('button', { name: 'Remove group:default/team-a' })).toBeInTheDocument();
     await settle();
     expect(screen.queryByRole('button', { name: 'Edit quota overrides' })).not.toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', { name: 'Set up scheduled backups' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'API keys' })).toBeInTheDocument();
+    expect(await screen.findByText('No API keys.')).toBeInTheDocument();
   });
 
   it('changes a member role with PUT on the URL-encoded entity ref', async () => {

@@ -11,17 +11,20 @@ import { sandboxApiRef } from '../../api';
 import { workspaceRouteRef } from '../../routes';
 import { errorMessage, shortRef } from '../../lib/format';
 import { SandboxTable } from '../SandboxListPage';
+import { BackupScheduleCard } from './BackupScheduleCard';
 import { QuotaOverrideEditor } from './QuotaOverrideEditor';
 import { Section } from './Section';
 import { WorkspaceActivity } from './WorkspaceActivity';
+import { WorkspaceApiKeys } from './WorkspaceApiKeys';
 import { WorkspaceHeaderActions } from './WorkspaceHeaderActions';
 import { WorkspaceMembers } from './WorkspaceMembers';
 import { WorkspaceQuotaCard } from './WorkspaceQuotaCard';
 
 /**
- * One workspace: header (title, plan, archived), quota use, members, sandboxes
- * and 30 days of activity. Managing (edit, archive, members) needs
- * `sandbox.workspace.manage`, the quota editor `sandbox.quota.override`, both
+ * One workspace: header (title, plan, archived), quota use, members, sandboxes,
+ * backup schedule, API keys and 30 days of activity. Managing (edit, archive,
+ * members, backup schedule, API keys) needs `sandbox.workspace.manage` — the API
+ * keys card is only shown then —, the quota editor `sandbox.quota.override`, both
  * with the workspace name as resourceRef.
  */
 export function WorkspaceDetailsView(props: { name: string }) {
@@ -109,6 +112,8 @@ export function WorkspaceDetailsView(props: { name: string }) {
               emptyText="No sandboxes in this workspace."
             />
           </Section>
+          <BackupScheduleCard workspace={workspace.name} canManage={manage.allowed} />
+          {manage.allowed && <WorkspaceApiKeys workspace={workspace.name} />}
           <WorkspaceActivity workspace={workspace.name} />
         </Flex>
       </Container>

@@ -38,6 +38,8 @@ export class FakeKubeApi {
   /** Pods by `<namespace>/<name>`. */
   readonly pods = new Map<string, Obj>();
   readonly podLogs = new Map<string, string>();
+  /** Secrets by `<namespace>/<name>` (read-only here: the composition makes them). */
+  readonly secrets = new Map<string, Obj>();
   /** Plays Crossplane: called with each custom object before it is returned. */
   controller?: (obj: Obj, plural: string) => void;
   /** Rejects a create with 422 and these messages when it returns any. */
@@ -127,6 +129,19 @@ export class FakeKubeApi {
     const full = { ...pod, metadata: { namespace, ...pod.metadata } };
     this.pods.set(`${namespace}/${pod.metadata.name}`, full);
     this.podLogs.set(`${namespace}/${pod.metadata.name}`, log);
+  }
+
+  /** Stores a Secret with `data` base64-encoded from plain strings. */
+  addSecret(namespace: string, name: string, data: Record<string, string>): void {
+    this.secrets.set(`${namespace}/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { namespace, name },
+      type: 'Opaque',
+      data: Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+    });
   }
 
   requestsTo(method: string, path: RegExp): RecordedRequest[] {
@@ -248,6 +263,13 @@ export class FakeKubeApi {
         else this.objects.delete(key);
         return send(200, { kind: 'Status', status: 'Success' });
       }
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
+    if (m && recorded.method === 'GET') {
+      const secret = this.secrets.get(`${m[1]}/${m[2]}`);
+      return secret
+        ? send(200, secret)
+        : status(404, `secrets "${m[2]}" not found`, 'NotFound');
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(\/log)?)?$/.exec(
       url.pathname,
