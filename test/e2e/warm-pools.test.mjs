@@ -78,7 +78,8 @@ describe('warm pools on the Docker engine', () => {
   });
 
   it('a backend killed during a refill and during a claim leaks nothing and hands nothing out twice', async () => {
-    // kill while the pool refills: drain it by claims, then kill as soon as a refill has begun
+    // kill while the pool refills: drain a full pool by claims, then kill as soon as a refill has begun
+    await eventually('a full pool', async () => (await poolSize('ready')) === SIZE, { timeoutMs: 120_000 });
     const claimed = [];
     for (let i = 0; i < SIZE; i++) {
       const res = await api('/sandboxes', { method: 'POST', body: JSON.stringify({ name: `drain-${i}-${TEMPLATE}`, workspace: 'default', template: TEMPLATE }) });
@@ -104,7 +105,11 @@ describe('warm pools on the Docker engine', () => {
     assert.equal(new Set(owned).size, owned.length, 'no container is owned by two sandboxes');
     for (const id of owned) {
       const s = sandboxes.find(x => x.externalId === id);
-      if (s.state === 'running') assert.ok(containers.includes(id), `running sandbox ${s.name} has its container`);
+      // a claim that found the pool empty is a cold create: its container has no pool label
+      if (s.state === 'running') {
+        const inspected = await engine('GET', `/containers/${id}/json`);
+        assert.equal(inspected.body?.State?.Status, 'running', `running sandbox ${s.name} has its container`);
+      }
     }
     const free = containers.filter(c => !owned.includes(c));
     // every container no sandbox owns is a ready pool member: exactly the pool's size
@@ -113,7 +118,10 @@ describe('warm pools on the Docker engine', () => {
       return now.length === SIZE;
     }, { timeoutMs: 30_000 });
     assert.ok(free.length >= SIZE);
-    for (const s of claimed) assert.ok(owned.includes(s.externalId), `claimed sandbox ${s.name} kept its container`);
+    for (const s of claimed) {
+      assert.ok(owned.includes(s.externalId), `claimed sandbox ${s.name} kept its container`);
+      assert.ok(containers.includes(s.externalId), `claimed sandbox ${s.name} runs in a pool container`);
+    }
 
     for (const s of sandboxes) await api(`/sandboxes/${s.id}`, { method: 'DELETE' });
     await eventually('all deleted', async () => (await mySandboxes()).every(s => s.state === 'deleted'), { timeoutMs: 60_000 });

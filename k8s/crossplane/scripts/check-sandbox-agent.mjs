@@ -14,7 +14,8 @@
 //   2. runs what was rendered on this host: the init container's copy script (into a temporary
 //      directory standing in for the emptyDir), then the container's command line with the
 //      rendered token: the probe's path answers 200 without a token, exec 401 without and 200
-//      with it, the main process after `--` runs, and SIGTERM ends both.
+//      with it, the main process after `--` runs, and SIGTERM ends both;
+//   3. when a Docker engine answers: the copied Node and agent in an image with no files at all.
 // Usage: HELM=<helm> node k8s/crossplane/scripts/check-sandbox-agent.mjs <rendered overlay.yaml>...
 //   (scripts/checks/k8s.sh passes the kustomized overlays crossplane-<provider>-apis.yaml)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -163,6 +164,11 @@ for (const c of compositions) {
     const container = pod.spec.containers.find(k => k.name === 'sandbox');
     if (!check(init && container, `${id}: no init container portal-agent or container sandbox`)) continue;
     check(init.image && init.image === fresh.settings.portalImage, `${id}: init container image ${init.image}, settings.portalImage ${fresh.settings.portalImage}`);
+    check(
+      same(init.resources, container.resources),
+      `${id}: the init container's resources ${JSON.stringify(init.resources)} differ from the sandbox's (the quota would count them)`,
+    );
+    check(init.securityContext?.readOnlyRootFilesystem && init.securityContext?.allowPrivilegeEscalation === false, `${id}: init container securityContext`);
     const mount = (k, v) => k.volumeMounts?.find(m => m.name === 'portal-agent' && m.mountPath === '/opt/portal' && !!m.readOnly === v);
     check(mount(init, false) && mount(container, true), `${id}: /opt/portal is not the emptyDir (rw in the init container, ro in the sandbox)`);
     check(pod.spec.volumes.some(v => v.name === 'portal-agent' && v.emptyDir), `${id}: volume portal-agent is no emptyDir`);
@@ -309,6 +315,58 @@ for (const { where, init, container, token, name } of runnable) {
   }
 }
 check(seen.size > 0, 'no rendered sandbox container to run');
+
+// --- 3. optional: the same in an image with no files at all, on a Docker engine --------------
+// Proves "any image": Node runs through the loader and libraries the init container copied.
+// DOCKER_HOST, else the engine scripts/services/docker.sh runs under $PORTAL_CACHE, else the default
+const cacheSocket = path.join(process.env.PORTAL_CACHE ?? path.join(ROOT, '.cache'), 'docker/docker.sock');
+const dockerEnv = { ...process.env, ...(!process.env.DOCKER_HOST && fs.existsSync(cacheSocket) ? { DOCKER_HOST: `unix://${cacheSocket}` } : {}) };
+const docker = (args, options = {}) => spawnSync('docker', args, { encoding: 'utf8', timeout: 60_000, env: dockerEnv, ...options });
+const engine = docker(['version', '--format', '{{.Server.Version}}'], { timeout: 10_000 });
+if (engine.status !== 0 || !runnable.length) {
+  console.log('   no Docker engine reachable: the empty-image run is skipped');
+} else {
+  const { where, init, container, token } = runnable[0];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-agent-empty-'));
+  const tag = `portal-check/empty-image:${process.pid}`;
+  const name = `check-sandbox-agent-${process.pid}-${Date.now()}`;
+  try {
+    fs.chmodSync(dir, 0o755);
+    const local = s => String(s).replaceAll('/opt/portal', dir);
+    const copy = spawnSync(process.execPath, init.command.slice(1).map(local), { encoding: 'utf8', env: { ...process.env, AGENT_SCRIPT } });
+    check(copy.status === 0, `${where}: the init container's copy failed: ${copy.stderr}`);
+    const imported = docker(['import', '-', tag], { input: execFileSync('tar', ['cf', '-', '-T', '/dev/null']) });
+    check(imported.status === 0, `docker import of an empty image failed: ${imported.stderr}`);
+    const node = container.command.slice(0, 4); // ld.so --library-path lib node
+    const run = docker([
+      'run', '-d', '--name', name, '--user', '1000:1000', '--network', 'none',
+      '-e', `PORTAL_AGENT_TOKEN=${token}`, '-v', `${dir}:/opt/portal:ro`, tag,
+      ...container.command, ...node, '-e', 'console.log("main process up"); setInterval(() => {}, 1 << 30)',
+    ]);
+    check(run.status === 0, `docker run of the agent in an empty image failed: ${run.stderr}`);
+    const probeScript = `
+      const get = (p, init) => fetch('http://127.0.0.1:7070' + p, init).then(r => r.status);
+      const exec = { method: 'POST', body: JSON.stringify({ command: [${JSON.stringify(node).slice(1, -1)}, '-p', 'process.getuid()'] }) };
+      (async () => {
+        for (let i = 0; i < 100; i++) { try { await get('/healthz'); break; } catch { await new Promise(r => setTimeout(r, 50)); } }
+        const ok = await fetch('http://127.0.0.1:7070/v1/exec', { ...exec, headers: { authorization: 'Bearer ${token}' } }).then(r => r.json());
+        console.log(JSON.stringify({ probe: await get('/healthz'), denied: await get('/v1/exec', exec), ok }));
+      })();`;
+    const probe = docker(['exec', name, ...node, '-e', probeScript]);
+    const seenInside = probe.status === 0 ? JSON.parse(probe.stdout.trim().split('\n').pop()) : {};
+    check(
+      seenInside.probe === 200 && seenInside.denied === 401 && seenInside.ok?.exitCode === 0 && seenInside.ok?.stdout === '1000\n',
+      `${where}: in an empty image: ${probe.stdout}${probe.stderr}`,
+    );
+    const logs = docker(['logs', name]);
+    check(logs.stdout.includes('main process up'), `${where}: in an empty image the main process did not run: ${logs.stdout}${logs.stderr}`);
+    console.log(`   empty image (no files) on Docker ${engine.stdout.trim()}: probe ${seenInside.probe}, exec ${seenInside.denied} without the token, exit ${seenInside.ok?.exitCode} as uid ${String(seenInside.ok?.stdout).trim()} with it`);
+  } finally {
+    docker(['rm', '-f', name]);
+    docker(['rmi', tag]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 if (failures.length) {
   for (const f of failures) console.error(`   ${f}`);
