@@ -9,6 +9,12 @@ export interface Config {
      * (nothing runs; for UI work and demos).
      */
     driver?: 'docker' | 'kubernetes' | 'memory';
+    /**
+     * How long the sandbox plugin reuses a permission policy decision for the same principal and
+     * permission, in seconds (default 2; 0 turns it off). Conditional decisions are still evaluated
+     * against the current sandbox/workspace rows; a changed role reaches the policy within this time.
+     */
+    permissionDecisionCacheSeconds?: number;
     /** Base URL of an Ollama server; the `ollama` template gets it as OLLAMA_HOST and the portal proxies its model list. */
     ollama?: { baseUrl?: string };
     /** Template name -> image (and extra env, network) for sandboxes; adds to or overrides the built-in python, node, ollama, base. */

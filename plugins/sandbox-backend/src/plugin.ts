@@ -114,6 +114,7 @@ export const sandboxPlugin = createBackendPlugin({
         const authorizer = new SandboxAuthorizer({
           permissions,
           ...permissionResourceLoaders({ sandboxes: store, workspaces: workspaceStore }),
+          decisionCacheMs: (config.getOptionalNumber('sandbox.permissionDecisionCacheSeconds') ?? 2) * 1000,
         });
         const actionDeps = { service, authorizer, actionsRegistry: deps.actionsRegistry };
         createCreateSandboxAction(actionDeps);

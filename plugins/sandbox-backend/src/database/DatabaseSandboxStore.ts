@@ -66,6 +66,7 @@ export class DatabaseSandboxStore implements SandboxStore {
     if (!options.skipMigrations && !options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    await tuneSqlite(client);
     return new DatabaseSandboxStore(client);
   }
 
@@ -375,4 +376,17 @@ function isUniqueViolation(e: unknown): boolean {
     err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     /UNIQUE constraint failed|duplicate key value/i.test(err?.message ?? '')
   );
+}
+
+/**
+ * SQLite file databases: write-ahead logging (readers never wait for the writer) and
+ * `synchronous = NORMAL` (a commit is one WAL append, fsync at checkpoints; durable across a
+ * process crash, which is what a backend restart is). Every exec writes an audit row, so this is on
+ * the hot path. PostgreSQL is left alone; in-memory SQLite answers `memory` and is unaffected.
+ */
+export async function tuneSqlite(db: Knex): Promise<void> {
+  const client = String(db.client.config?.client ?? '');
+  if (!client.includes('sqlite')) return;
+  await db.raw('PRAGMA journal_mode = WAL');
+  await db.raw('PRAGMA synchronous = NORMAL');
 }

@@ -351,7 +351,7 @@ export class SandboxService {
     if (record.state !== 'running' || !record.externalId) {
       throw new ConflictError(`Sandbox '${record.name}' is ${record.state}; commands run only in running sandboxes`);
     }
-    await this.options.store.touch(id, this.options.clock.now());
+    await this.touch(id);
     try {
       // through the sandbox's agent when it runs one (a few ms), else the driver's exec
       const endpoint = await this.options.driver.agentEndpoint?.(record.externalId);

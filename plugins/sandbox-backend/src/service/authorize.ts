@@ -34,8 +34,39 @@ export class SandboxAuthorizer {
       permissions: PermissionsService;
       loadSandboxes: Loader<SandboxPermissionResource>;
       loadWorkspaces: Loader<WorkspacePermissionResource>;
+      /**
+       * How long a policy decision for (principal, permission) is reused, in ms (default 0: never).
+       * Conditional decisions are still evaluated against freshly loaded resources; only the
+       * policy's answer is reused, which saves the permission backend round trip (~5 ms here) on
+       * hot paths such as exec.
+       */
+      decisionCacheMs?: number;
+      now?: () => number;
     },
   ) {}
+
+  private readonly decisions = new Map<string, { at: number; decision: Promise<PolicyDecision> }>();
+
+  private cached(
+    credentials: BackstageCredentials,
+    permission: BasicPermission | ResourcePermission,
+    ask: () => Promise<PolicyDecision>,
+  ): Promise<PolicyDecision> {
+    const ttl = this.deps.decisionCacheMs ?? 0;
+    const principal = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
+    const who = principal.userEntityRef ?? principal.subject;
+    if (ttl <= 0 || !who) return ask();
+    const key = `${principal.type}:${who}:${permission.name}`;
+    const now = (this.deps.now ?? Date.now)();
+    const hit = this.decisions.get(key);
+    if (hit && now - hit.at < ttl) return hit.decision;
+    if (this.decisions.size >= 10_000) this.decisions.clear();
+    const decision = ask();
+    this.decisions.set(key, { at: now, decision });
+    // a failed policy call is not remembered
+    decision.catch(() => this.decisions.delete(key));
+    return decision;
+  }
 
   /** Throws NotAllowedError unless `credentials` may do `permission` (on `resourceRef`). */
   async authorize(
@@ -45,8 +76,11 @@ export class SandboxAuthorizer {
   ): Promise<void> {
     const allowed = isResourcePermission(permission) && resourceRef
       ? (await this.allowedRefs(credentials, permission, [resourceRef])).has(resourceRef)
-      : (await this.deps.permissions.authorize([{ permission: permission as BasicPermission }], { credentials }))[0]
-          .result === AuthorizeResult.ALLOW;
+      : (
+          await this.cached(credentials, permission, async () =>
+            (await this.deps.permissions.authorize([{ permission: permission as BasicPermission }], { credentials }))[0],
+          )
+        ).result === AuthorizeResult.ALLOW;
     if (!allowed) {
       throw new NotAllowedError(
         `Not allowed: ${permission.name}${resourceRef ? ` on sandbox '${resourceRef}'` : ''}`,
@@ -70,7 +104,9 @@ export class SandboxAuthorizer {
     permission: ResourcePermission,
     refs: string[],
   ): Promise<Set<string>> {
-    const [decision] = await this.deps.permissions.authorizeConditional([{ permission }], { credentials });
+    const decision = await this.cached(credentials, permission, async () =>
+      (await this.deps.permissions.authorizeConditional([{ permission }], { credentials }))[0],
+    );
     if (decision.result === AuthorizeResult.ALLOW) return new Set(refs);
     if (decision.result === AuthorizeResult.DENY) return new Set();
     const isSandbox = permission.resourceType === RESOURCE_TYPE_SANDBOX;
