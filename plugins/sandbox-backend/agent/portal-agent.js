@@ -653,7 +653,11 @@ async function main(argv) {
       });
     }
   }
-  if (options.readyLine) process.stdout.write(`${options.readyLine}\n`);
+  if (options.readyLine) {
+    process.stdout.write(`${options.readyLine}\n`);
+    // the same line in a file next to the socket: the host sees readiness without asking the engine
+    if (options.socket) fs.writeFileSync(path.join(path.dirname(options.socket), 'ready'), `${options.readyLine}\n`);
+  }
 }
 
 module.exports = { createAgentServer, parseArgs, parseProcNet };
