@@ -40,5 +40,7 @@ stamp "build the portal (production bundle)"
 stamp "end-to-end tests (Chromium)"
 yarn test:e2e
 stamp "benchmark: sandbox start (figures, not a pass/fail test)"
-node test/bench/sandbox-start.mjs --n 20
+node test/bench/sandbox-start.mjs --n 20 --warm 50 --concurrent 50
+stamp "benchmark: billing ingestion and invoicing, 1M records on SQLite and PostgreSQL"
+node test/bench/billing.mjs
 stamp "done"
