@@ -1,19 +1,26 @@
-// The in-sandbox agent end to end on the REAL Docker engine through the BUILT portal: create,
-// exec (through the agent), write + read a file, start an HTTP + WebSocket server inside and reach
-// it through the port proxy (with a token, and with the Backstage user cookie as a browser would),
-// delete; nothing left in the engine.
+// The in-sandbox agent end to end on the REAL Docker engine through the BUILT portal: create from a
+// warm pool, exec (through the agent), write + read a file, start an HTTP + WebSocket server inside
+// and reach it through the port proxy (with a token, and with the Backstage user cookie as a browser
+// would), pause (exec 409, preview 503), resume (file still there), delete; nothing left in the engine.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerSocket, managedContainers, volumeNames } from './lib/docker.mjs';
+import { dockerSocket, engine, managedContainers, volumeNames } from './lib/docker.mjs';
 import { eventually, repoRoot, startPortal } from './lib/portal.mjs';
 
 const require = createRequire(import.meta.url);
 const { connect: wsConnect } = require('../fixtures/echo-server/wsClient.js');
 const ECHO_SERVER = readFileSync(join(repoRoot, 'test/fixtures/echo-server/server.js'));
+
+const TEMPLATE = `e2eagent${Date.now().toString(36)}`;
+
+async function poolContainers() {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`portal.sandbox/pool=${TEMPLATE}`] }));
+  return (await engine('GET', `/containers/json?all=1&filters=${filters}`)).body ?? [];
+}
 
 describe('agent runtime: exec, files and ports inside a Docker sandbox', () => {
   let portal;
@@ -32,6 +39,9 @@ describe('agent runtime: exec, files and ports inside a Docker sandbox', () => {
         sandbox: {
           driver: 'docker',
           docker: { socketPath: dockerSocket(), agent: { runDir } },
+          templates: { [TEMPLATE]: { image: 'portal-sandbox/base:latest' } },
+          warmPools: [{ template: TEMPLATE, min: 1, max: 1, refillPerMinute: 60 }],
+          warmPoolRefill: { schedule: { frequency: { seconds: 1 }, timeout: { minutes: 1 }, initialDelay: { seconds: 0 } } },
           // delay the reconciler: other suites' containers are not ours to reap
           reconciler: { schedule: { frequency: { minutes: 10 }, timeout: { minutes: 1 }, initialDelay: { minutes: 10 } } },
         },
@@ -43,15 +53,25 @@ describe('agent runtime: exec, files and ports inside a Docker sandbox', () => {
   after(async () => {
     if (sandbox && portal) await api(`/sandboxes/${sandbox.id}`, { method: 'DELETE' }).catch(() => undefined);
     await portal?.stop();
+    // the pool outlives a backend by design; this test's pool is removed with the test
+    for (const c of await poolContainers()) await engine('DELETE', `/containers/${c.Id}?force=1&v=1`);
   });
 
-  it('creates a sandbox that runs the agent', async () => {
+  it('creates a sandbox from the warm pool that runs the agent', async () => {
+    const poolReady = async () => {
+      const text = await (await fetch(`${portal.baseUrl}/metrics`)).text();
+      const line = text.split('\n').find(l => l.startsWith('sandbox_warm_pool_size{') && l.includes(`template="${TEMPLATE}"`) && l.includes('state="ready"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    await eventually('a ready pool member', async () => (await poolReady()) >= 1, { timeoutMs: 120_000 });
     const res = await api('/sandboxes', {
       method: 'POST',
-      body: JSON.stringify({ name: `agent-${Date.now().toString(36)}`, workspace: 'default', template: 'base' }),
+      body: JSON.stringify({ name: `agent-${Date.now().toString(36)}`, workspace: 'default', template: TEMPLATE }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     sandbox = await res.json();
+    assert.equal(sandbox.state, 'running', 'a pool hit is running at once');
+    assert.ok((await poolContainers()).some(c => c.Names[0].slice(1) === sandbox.externalId), 'it runs in a pool container');
     await eventually('the sandbox to run', async () => (await (await api(`/sandboxes/${sandbox.id}`)).json()).state === 'running', {
       timeoutMs: 60_000,
     });
@@ -127,6 +147,26 @@ describe('agent runtime: exec, files and ports inside a Docker sandbox', () => {
     await assert.rejects(wsConnect(`${entry.url}ws`, { headers: { cookie, origin: 'http://evil.example' } }), e => e.statusCode === 403);
   });
 
+  it('pauses (exec refused with 409, preview 503) and resumes with the files still there', async () => {
+    const paused = await api(`/sandboxes/${sandbox.id}/pause`, { method: 'POST' });
+    assert.equal(paused.status, 200, await paused.clone().text());
+    assert.equal((await paused.json()).state, 'paused');
+    const exec = await api(`/sandboxes/${sandbox.id}/exec`, { method: 'POST', body: JSON.stringify({ command: ['true'] }) });
+    assert.equal(exec.status, 409);
+    assert.match((await exec.json()).error.message, /is paused; resume it first/);
+    const preview = await fetch(`${portal.baseUrl}/api/sandbox/sandboxes/${sandbox.id}/ports/8080/hello`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(preview.status, 503);
+
+    const resumed = await api(`/sandboxes/${sandbox.id}/resume`, { method: 'POST' });
+    assert.equal(resumed.status, 200, await resumed.clone().text());
+    assert.equal((await resumed.json()).state, 'running');
+    const get = await api(`/sandboxes/${sandbox.id}/files?path=/workspace/notes/hello.txt`);
+    assert.equal(await get.text(), 'written through the portal');
+    // the server inside was frozen, not killed: the preview answers again
+    const again = await fetch(`${portal.baseUrl}/api/sandbox/sandboxes/${sandbox.id}/ports/8080/again`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(again.status, 200, await again.clone().text());
+  });
+
   it('deletes the sandbox and leaves nothing in the engine', async () => {
     const res = await api(`/sandboxes/${sandbox.id}`, { method: 'DELETE' });
     assert.equal(res.status, 202);
@@ -134,8 +174,8 @@ describe('agent runtime: exec, files and ports inside a Docker sandbox', () => {
       timeoutMs: 60_000,
     });
     const containers = await managedContainers();
-    assert.equal(containers.filter(c => c.Labels['portal.sandbox/id'] === sandbox.id).length, 0);
-    assert.equal((await volumeNames()).filter(v => v.includes(sandbox.id)).length, 0);
+    assert.equal(containers.filter(c => c.Labels['portal.sandbox/id'] === sandbox.id || c.Names[0].slice(1) === sandbox.externalId).length, 0);
+    assert.equal((await volumeNames()).filter(v => v.includes(sandbox.id) || v.includes(sandbox.externalId)).length, 0);
     assert.equal(existsSync(join(runDir, sandbox.externalId)), false, 'run directory removed');
     sandbox = undefined;
   });

@@ -132,6 +132,14 @@ export class DatabaseBillingStore implements BillingStore {
     if (!options.skipMigrations && !options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    if (String(client.client.config?.client ?? '').includes('sqlite')) {
+      // Write-ahead log, fsync at checkpoints: an ingestion batch commits with one WAL append.
+      // Durable across a process crash; after a power loss the last batches are simply ingested
+      // again from the sandbox backend's ledger (the cursor is in the same transaction, keys are
+      // unique). In-memory SQLite answers `memory` and is unaffected.
+      await client.raw('PRAGMA journal_mode = WAL');
+      await client.raw('PRAGMA synchronous = NORMAL');
+    }
     return new DatabaseBillingStore(client);
   }
 
