@@ -1,10 +1,10 @@
 import { BackstageCredentials, HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { createApiKeyRequestSchema, formatZodError, workspaceManagePermission } from '@internal/plugin-sandbox-common';
-import express, { Request } from 'express';
+import express from 'express';
 import Router from 'express-promise-router';
-import { randomUUID } from 'node:crypto';
-import { AuditLog, AuditTarget } from '../service/AuditLog';
+import { AuditLog } from '../service/AuditLog';
+import { auditedRequests } from '../service/requests';
 import { SandboxAuthorizer } from '../service/authorize';
 import { WorkspaceService } from '../service/WorkspaceService';
 import { ApiKeyService } from './ApiKeyService';
@@ -36,20 +36,7 @@ export function createApiKeyRouter(options: ApiKeyRouterOptions): express.Router
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
 
-  const credentialsOf = (req: Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const requestId = (req: Request) => {
-    const id = req.get('x-request-id');
-    return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
-  };
-  async function mutate<T>(
-    req: Request,
-    target: Omit<AuditTarget, 'requestId'>,
-    fn: (credentials: BackstageCredentials) => Promise<T>,
-    resolve?: (result: T) => { targetId?: string; message?: string },
-  ): Promise<T> {
-    const credentials = await credentialsOf(req);
-    return audit.track(credentials, { ...target, requestId: requestId(req) }, () => fn(credentials), resolve);
-  }
+  const { credentialsOf, mutate } = auditedRequests(httpAuth, audit);
 
   router.get('/workspaces/:name/api-keys', async (req, res) => {
     await authorizer.authorize(await credentialsOf(req), workspaceManagePermission, req.params.name);

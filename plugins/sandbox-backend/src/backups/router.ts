@@ -1,4 +1,4 @@
-import { BackstageCredentials, HttpAuthService } from '@backstage/backend-plugin-api';
+import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   backupScheduleRequestSchema,
@@ -12,11 +12,11 @@ import {
   workspaceManagePermission,
   workspaceReadPermission,
 } from '@internal/plugin-sandbox-common';
-import express, { Request } from 'express';
+import express from 'express';
 import Router from 'express-promise-router';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { actorOf, AuditLog, AuditTarget } from '../service/AuditLog';
+import { actorOf, AuditLog } from '../service/AuditLog';
+import { auditedRequests } from '../service/requests';
 import { requireUser, SandboxAuthorizer } from '../service/authorize';
 import { SandboxService } from '../service/SandboxService';
 import { BackupService } from './BackupService';
@@ -44,20 +44,7 @@ export function createBackupRouter(options: BackupRouterOptions): express.Router
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
 
-  const credentialsOf = (req: Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const requestId = (req: Request) => {
-    const id = req.get('x-request-id');
-    return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
-  };
-  async function mutate<T>(
-    req: Request,
-    target: Omit<AuditTarget, 'requestId'>,
-    fn: (credentials: BackstageCredentials) => Promise<T>,
-    resolve?: (result: T) => { targetId?: string; message?: string },
-  ): Promise<T> {
-    const credentials = await credentialsOf(req);
-    return audit.track(credentials, { ...target, requestId: requestId(req) }, () => fn(credentials), resolve);
-  }
+  const { credentialsOf, mutate } = auditedRequests(httpAuth, audit);
   const workspaceOf = (sandboxId: string) => service.getRecord(sandboxId).then(r => r.workspace, () => undefined);
   const backupOf = (backupId: string) => backups.get(backupId).catch(() => undefined);
 

@@ -3,13 +3,13 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import { execRequestSchema, formatZodError, sandboxExecPermission } from '@internal/plugin-sandbox-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { PayloadTooLargeError } from '../agent/AgentClient';
 import { AuditLog } from '../service/AuditLog';
 import { SandboxAuthorizer } from '../service/authorize';
+import { requestIdOf } from '../service/requests';
 import { InsideService, writeUpgradeError } from './InsideService';
 import { UpgradeHandler } from './upgrades';
 
@@ -52,10 +52,6 @@ export function createInsideRouter(options: InsideRouterOptions): express.Router
   const json = express.json({ limit: '2mb' });
 
   const credentialsOf = (req: Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const requestId = (req: Request) => {
-    const id = req.get('x-request-id');
-    return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
-  };
 
   async function allowed(req: Request, credentials?: BackstageCredentials) {
     const c = credentials ?? (await credentialsOf(req));
@@ -70,7 +66,7 @@ export function createInsideRouter(options: InsideRouterOptions): express.Router
     const workspace = await options.workspaceOf(id);
     return audit.track(
       credentials,
-      { action, targetType: 'sandbox', targetId: id, workspace, requestId: requestId(req) },
+      { action, targetType: 'sandbox', targetId: id, workspace, requestId: requestIdOf(req) },
       async () => {
         await allowed(req, credentials);
         return fn();
