@@ -34,8 +34,13 @@ export interface Config {
     ingestion?: {
       /** Scheduler task definition (frequency, timeout, initialDelay). Defaults to every 5 minutes. */
       schedule?: object;
-      /** Ledger page size. Defaults to 1000. */
+      /** Records per ledger request, at most 10000 (the ledger API's limit). Defaults to 10000. */
       pageSize?: number;
+      /**
+       * Records per ingestion transaction: pages are gathered until it is reached. Larger batches
+       * write fewer index pages on SQLite. Defaults to 20000.
+       */
+      batchSize?: number;
       /** Ledger ids re-read before the cursor each run, for late commits. Defaults to 1000. */
       rereadWindow?: number;
     };

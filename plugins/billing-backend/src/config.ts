@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { BILLING_PLAN_NAMES, BillingPlanName, Currency, DEFAULT_PLANS, Plan } from '@internal/plugin-billing-common';
+import { DEFAULT_INGEST_BATCH, MAX_LEDGER_PAGE } from './service/UsageIngester';
 
 const PLAN_KEYS: Array<keyof Plan> = [
   'baseFeeMinor',
@@ -33,6 +34,12 @@ export function readPlans(config: Config): Plan[] {
   });
 }
 
+function positive(config: Config, key: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = config.getOptionalNumber(key) ?? dflt;
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${key}: expected an integer from 1 to ${max}, got ${v}`);
+  return v;
+}
+
 export function readBillingOptions(config: Config) {
   const defaultPlan = (config.getOptionalString('billing.defaultPlan') ?? 'free') as BillingPlanName;
   if (!BILLING_PLAN_NAMES.includes(defaultPlan)) throw new Error(`billing.defaultPlan: unknown plan '${defaultPlan}'`);
@@ -46,7 +53,8 @@ export function readBillingOptions(config: Config) {
     stripe: config.has('billing.stripe')
       ? { apiKey: config.getString('billing.stripe.apiKey'), webhookSecret: config.getString('billing.stripe.webhookSecret') }
       : undefined,
-    pageSize: config.getOptionalNumber('billing.ingestion.pageSize') ?? 1000,
+    pageSize: positive(config, 'billing.ingestion.pageSize', MAX_LEDGER_PAGE, MAX_LEDGER_PAGE),
+    batchSize: positive(config, 'billing.ingestion.batchSize', DEFAULT_INGEST_BATCH),
     rereadWindow: config.getOptionalNumber('billing.ingestion.rereadWindow') ?? 1000,
   };
 }

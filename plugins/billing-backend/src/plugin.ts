@@ -51,7 +51,7 @@ export const billingPlugin = createBackendPlugin({
         };
         const service = new BillingService({ store, clock, logger, metrics, budgets, teams: () => sandbox.workspaceTeams(), defaultPlan: options.defaultPlan, sharedPlatformMinor: options.sharedPlatformMinor, provider });
         await service.init(readPlans(config));
-        const ingester = new UsageIngester({ store, source: sandbox, logger, metrics, pageSize: options.pageSize, rereadWindow: options.rereadWindow });
+        const ingester = new UsageIngester({ store, source: sandbox, logger, metrics, pageSize: options.pageSize, batchSize: options.batchSize, rereadWindow: options.rereadWindow });
 
         permissionsRegistry.addPermissions(billingPermissions);
         httpRouter.use(await createRouter({ httpAuth, permissions, logger, service, ingester, store, clock, stripe }));

@@ -9,7 +9,7 @@ describe('DatabaseBillingStore on a SQLite file', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'billing-sqlite-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs the database in WAL mode with synchronous = NORMAL (one WAL append per ingestion batch)', async () => {
+  it('runs the database in WAL mode with synchronous = NORMAL (one WAL append per ingestion batch) and a 64 MiB page cache', async () => {
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: { filename: path.join(dir, 'billing.sqlite') },
@@ -19,6 +19,8 @@ describe('DatabaseBillingStore on a SQLite file', () => {
       await DatabaseBillingStore.create({ database: mockServices.database({ knex, migrations: { skip: false } }) });
       const [mode] = await knex.raw('PRAGMA journal_mode');
       const [sync] = await knex.raw('PRAGMA synchronous');
+      const [cache] = await knex.raw('PRAGMA cache_size');
+      expect(cache.cache_size).toBe(-65536);
       expect(mode.journal_mode).toBe('wal');
       expect(sync.synchronous).toBe(1);
     } finally {

@@ -9,7 +9,7 @@ import { allocationCsv, BillingService } from './BillingService';
 import { BillingMetrics } from './metrics';
 import { ManualInvoiceProvider } from './payments';
 import { SandboxClient } from './SandboxClient';
-import { UsageIngester } from './UsageIngester';
+import { LEDGER_CURSOR, UsageIngester } from './UsageIngester';
 
 jest.setTimeout(60_000);
 
@@ -74,7 +74,9 @@ describe.each(databases.eachSupportedId())('billing (%s)', databaseId => {
 
   const newService = (extra: Partial<ConstructorParameters<typeof BillingService>[0]> = {}) =>
     new BillingService({ store, clock, logger, provider: new ManualInvoiceProvider(logger), ...extra });
-  const newIngester = (pageSize = 2, rereadWindow = 0, source = new SandboxClient({ discovery: { getBaseUrl: async () => fake.baseUrl, getExternalBaseUrl: async () => fake.baseUrl }, auth: mockServices.auth() })) =>
+  const sandboxClient = () =>
+    new SandboxClient({ discovery: { getBaseUrl: async () => fake.baseUrl, getExternalBaseUrl: async () => fake.baseUrl }, auth: mockServices.auth() });
+  const newIngester = (pageSize = 2, rereadWindow = 0, source = sandboxClient()) =>
     new UsageIngester({ store, source, logger, pageSize, rereadWindow, metrics: new BillingMetrics(new Registry()) });
 
   beforeAll(async () => {
@@ -169,6 +171,39 @@ describe.each(databases.eachSupportedId())('billing (%s)', databaseId => {
     expect(rolled.map(r => [r.period, r.workspace, String(r.vcpu_mms), String(r.disk_gib_ms), Number(r.records)])).toEqual(
       raw.map(r => [r.period, r.workspace, String(r.v), String(r.d), Number(r.n)]),
     );
+  });
+
+  it('gathers pages into batches: one transaction per batch, a failure inside a batch commits none of it', async () => {
+    const client = sandboxClient();
+    let reads = 0;
+    // pages of 1 record; the 4th read fails: batch 1 (ids 1-2) is committed, batch 2 (id 3) is not
+    const flaky = {
+      read: (after: number, limit: number) => {
+        reads++;
+        if (reads === 4) return Promise.reject(new Error('connection reset'));
+        return client.read(after, limit);
+      },
+    };
+    const ingest = jest.spyOn(store, 'ingest');
+    const batched = (source: typeof flaky) =>
+      new UsageIngester({ store, source, logger, pageSize: 1, batchSize: 2, rereadWindow: 0 });
+    await expect(batched(flaky).run()).rejects.toThrow('connection reset');
+    expect(ingest).toHaveBeenCalledTimes(1);
+    expect(ingest.mock.calls[0][0].map(r => r.id)).toEqual([1, 2]);
+    expect(await store.getCursor(LEDGER_CURSOR)).toBe(2);
+
+    ingest.mockClear();
+    // restart: continues after id 2; 3 records left -> batches of 2 and 1 (the last page ends a batch)
+    expect(await batched(client).run()).toEqual({ inserted: 3, pages: 4, cursor: 5 });
+    expect(ingest.mock.calls.map(c => c[0].map(r => r.id))).toEqual([[3, 4], [5]]);
+    const [{ n }] = await knex('billing_usage').count({ n: '*' });
+    expect(Number(n)).toBe(5);
+    ingest.mockRestore();
+  });
+
+  it('commits what it gathered when stopped by maxPages', async () => {
+    const ingester = new UsageIngester({ store, source: sandboxClient(), logger, pageSize: 1, batchSize: 10, rereadWindow: 0 });
+    expect(await ingester.run({ maxPages: 3 })).toEqual({ inserted: 3, pages: 3, cursor: 3 });
   });
 
   it('re-running a period gives the byte-identical invoice', async () => {
