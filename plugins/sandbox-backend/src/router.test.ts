@@ -89,6 +89,35 @@ describe('sandbox REST API', () => {
     expect((await store.list({ limit: 10 })).totalCount).toBe(0);
   });
 
+  it('answers a create with wait=true once the sandbox is running, or failed, or at the timeout', async () => {
+    const { app, driver, store } = await setup();
+    driver.delayMs = 30;
+    const running = await request(app).post('/sandboxes?wait=true').send(body).expect(201);
+    expect(running.body).toMatchObject({ name: 'box', state: 'running' });
+
+    driver.failNext.create = 'image has no shell';
+    const failed = await request(app).post('/sandboxes?wait=true&timeoutSeconds=30').send({ ...body, name: 'box-2' }).expect(201);
+    expect(failed.body).toMatchObject({ state: 'failed', reason: expect.stringContaining('image has no shell') });
+
+    driver.delayMs = 3000;
+    const slow = await request(app).post('/sandboxes?wait=true&timeoutSeconds=1').send({ ...body, name: 'box-3' }).expect(201);
+    expect(slow.body.state).toMatch(/pending|provisioning/);
+    expect((await store.get(slow.body.id))?.name).toBe('box-3');
+  });
+
+  it.each([
+    ['wait=yes', 'wait: Invalid option: expected one of "true"|"false"'],
+    ['wait=true&timeoutSeconds=0', 'timeoutSeconds'],
+    ['wait=true&timeoutSeconds=601', 'timeoutSeconds'],
+    ['waitt=true', 'waitt'],
+  ])('rejects the create query %s with a 400 naming the field, creating nothing', async (query, message) => {
+    const { app, store } = await setup();
+    const res = await request(app).post(`/sandboxes?${query}`).send(body).expect(400);
+    expect(res.body.error.message).toContain('Invalid query');
+    expect(res.body.error.message).toContain(message);
+    expect((await store.list({ limit: 10 })).items).toHaveLength(0);
+  });
+
   it('rejects malformed JSON with a 400', async () => {
     const { app } = await setup();
     const res = await request(app).post('/sandboxes').set('content-type', 'application/json').send('{"name":');

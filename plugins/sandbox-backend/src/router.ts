@@ -61,6 +61,13 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string)
 const tailSchema = z.object({ tail: z.coerce.number().int().min(1).max(10000).default(200) }).strict();
 const daysSchema = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }).strict();
 const resizeSchema = z.object({ size: z.string() }).strict();
+/** `POST /sandboxes?wait=true&timeoutSeconds=60`: answer once the sandbox is running (or failed). */
+const createQuerySchema = z
+  .object({
+    wait: z.enum(['true', 'false']).default('false'),
+    timeoutSeconds: z.coerce.number().int().min(1).max(600).default(60),
+  })
+  .strict();
 const usageQuerySchema = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
@@ -124,8 +131,9 @@ export async function createRouter(
   // --- sandboxes ---
 
   router.post('/sandboxes', async (req, res) => {
+    const query = parse(createQuerySchema, req.query, 'query');
     const workspace = typeof req.body?.workspace === 'string' ? req.body.workspace : '';
-    const sandbox = await mutate(
+    const created = await mutate(
       req,
       { action: 'sandbox.create', targetType: 'sandbox', targetId: String(req.body?.name ?? ''), workspace: workspace || undefined },
       async credentials => {
@@ -135,6 +143,12 @@ export async function createRouter(
       },
       s => ({ targetId: s.id }),
     );
+    // wait=true: no polling for clients (agents) that want a usable sandbox in one call; the
+    // answer is the sandbox once running, failed or deleted, or as it is at the timeout
+    const sandbox =
+      query.wait === 'true'
+        ? await service.waitUntil(created.id, ['running', 'failed', 'deleted'], query.timeoutSeconds * 1000)
+        : created;
     res.status(201).json(sandbox);
   });
 

@@ -142,6 +142,34 @@ describe('SandboxService', () => {
     await expect(service.waitFor(s.id, ['running'], 5000, 10)).resolves.toMatchObject({ state: 'running' });
   });
 
+  it('wakes a waiter on its own state changes without waiting for the store poll', async () => {
+    const { service, driver, store } = await createHarness();
+    driver.delayMs = 30;
+    const s = await service.create(validRequest, 'user:default/ada');
+    const read = jest.spyOn(store, 'get');
+    // a poll of 10 minutes: only the in-process wake-up can resolve this within the test's timeout
+    const running = await service.waitUntil(s.id, ['running'], 600_000, 600_000);
+    expect(running.state).toBe('running');
+    // one read per state change seen (pending/provisioning -> running), not a poll loop
+    expect(read.mock.calls.length).toBeLessThanOrEqual(3);
+    read.mockRestore();
+    // at the deadline: the current state instead of an error; a state reached: at once
+    const stopped = await service.stop(s.id);
+    expect(stopped.state).toBe('stopping');
+    expect((await service.waitUntil(s.id, ['deleted'], 20, 5)).state).toMatch(/stopping|stopped/);
+    expect((await service.waitUntil(s.id, ['stopped'], 5000)).state).toBe('stopped');
+  });
+
+  it('still sees changes made by another process through the store poll', async () => {
+    const { service, store, clock } = await createHarness();
+    const s = await service.create(validRequest, 'user:default/ada');
+    await service.idle();
+    const waiting = service.waitUntil(s.id, ['failed'], 5000, 10);
+    // another replica (a second service on the same store) fails it: no event reaches this one
+    await store.transition(s.id, ['running'], 'failed', { reason: 'elsewhere' }, clock.now());
+    await expect(waiting).resolves.toMatchObject({ state: 'failed', reason: 'elsewhere' });
+  });
+
   it('lists pages of sandboxes', async () => {
     const { service, clock } = await createHarness();
     for (const name of ['a1', 'a2', 'a3']) {

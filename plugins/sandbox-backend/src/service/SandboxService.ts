@@ -17,6 +17,7 @@ import {
   vscodeRemoteLink,
 } from '@internal/plugin-sandbox-common';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { ListSandboxesFilter, SandboxRecord, SandboxStore } from '../database/SandboxStore';
 import { QuotaExceededError } from '../database/quota';
 import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../drivers/types';
@@ -75,6 +76,8 @@ export const TOUCH_INTERVAL_MS = 10_000;
  */
 export class SandboxService {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Emits a sandbox id whenever this process changes that sandbox's state (for waitUntil). */
+  private readonly changes = new EventEmitter().setMaxListeners(0);
   /** sandbox id -> when this process last wrote its last-activity time (touch throttle). */
   private readonly touchedAt = new Map<string, number>();
 
@@ -396,16 +399,40 @@ export class SandboxService {
     return this.options.store.readUsage(filter);
   }
 
-  /** Polls until the sandbox reaches one of `states`; throws on timeout naming the last state. */
+  /** Waits until the sandbox reaches one of `states`; throws on timeout naming the last state. */
   async waitFor(id: string, states: readonly SandboxState[], timeoutMs: number, pollMs = 100): Promise<Sandbox> {
+    const sandbox = await this.waitUntil(id, states, timeoutMs, pollMs);
+    if (!states.includes(sandbox.state)) {
+      throw new ConflictError(`Sandbox '${sandbox.name}' is still ${sandbox.state} after ${Math.round(timeoutMs / 1000)}s`);
+    }
+    return sandbox;
+  }
+
+  /**
+   * Resolves with the sandbox as soon as it is in one of `states`, or with its state at the
+   * deadline. Wakes on every state change this process makes (no polling delay for its own
+   * background work) and reads the store every `pollMs` for changes made elsewhere (another
+   * replica, the reconciler).
+   */
+  async waitUntil(id: string, states: readonly SandboxState[], timeoutMs: number, pollMs = 100): Promise<Sandbox> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = await this.require(id);
-      if (states.includes(record.state)) return this.toApi(record);
-      if (Date.now() >= deadline) {
-        throw new ConflictError(`Sandbox '${record.name}' is still ${record.state} after ${Math.round(timeoutMs / 1000)}s`);
+      let wake: () => void = () => undefined;
+      const woken = new Promise<void>(resolve => {
+        wake = resolve;
+      });
+      // listening before the read: a change between the read and the wait is not missed
+      this.changes.once(id, wake);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const record = await this.require(id);
+        const left = deadline - Date.now();
+        if (states.includes(record.state) || left <= 0) return this.toApi(record);
+        await Promise.race([woken, new Promise(resolve => (timer = setTimeout(resolve, Math.min(pollMs, left))))]);
+      } finally {
+        clearTimeout(timer);
+        this.changes.removeListener(id, wake);
       }
-      await new Promise(r => setTimeout(r, pollMs));
     }
   }
 
@@ -678,6 +705,7 @@ export class SandboxService {
   }
 
   private async publish(record: SandboxRecord) {
+    this.changes.emit(record.id);
     try {
       await this.options.events?.publish({
         sandboxId: record.id,
