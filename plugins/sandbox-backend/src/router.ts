@@ -31,10 +31,10 @@ import {
 } from '@internal/plugin-sandbox-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuditLog, AuditTarget } from './service/AuditLog';
 import { OllamaClient } from './service/OllamaClient';
+import { auditedRequests } from './service/requests';
 import { SandboxService } from './service/SandboxService';
 import { WorkspaceService } from './service/WorkspaceService';
 import { requireUser, SandboxAuthorizer } from './service/authorize';
@@ -89,11 +89,7 @@ export async function createRouter(
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
-  const credentialsOf = (req: Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const requestId = (req: Request) => {
-    const id = req.get('x-request-id');
-    return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
-  };
+  const { credentialsOf, mutate } = auditedRequests(httpAuth, audit);
 
   async function authorize(
     credentials: BackstageCredentials,
@@ -101,17 +97,6 @@ export async function createRouter(
     resourceRef?: string,
   ) {
     await authorizer.authorize(credentials, permission, resourceRef);
-  }
-
-  /** A mutation: authorised and audited (one entry, whatever the outcome). */
-  async function mutate<T>(
-    req: Request,
-    target: Omit<AuditTarget, 'requestId'>,
-    fn: (credentials: BackstageCredentials) => Promise<T>,
-    resolve?: (result: T) => { targetId?: string; message?: string },
-  ): Promise<T> {
-    const credentials = await credentialsOf(req);
-    return audit.track(credentials, { ...target, requestId: requestId(req) }, () => fn(credentials), resolve);
   }
 
   router.get('/health', (_req, res) => {

@@ -186,8 +186,11 @@ describe('sandbox:create', () => {
     setTimeout(() => controller.abort(), 100);
 
     await expect(action.handler(ctx)).rejects.toThrow(/abort/i);
+    // a GET already on the wire when the task was cancelled may still reach the server: let it
+    // land, then no further poll may come in 10 poll intervals
+    await new Promise(resolve => setTimeout(resolve, 50));
     const polls = server.requestsTo('GET', '/sandboxes/').length;
-    await new Promise(resolve => setTimeout(resolve, 100));
+    await new Promise(resolve => setTimeout(resolve, 200));
     expect(server.requestsTo('GET', '/sandboxes/')).toHaveLength(polls);
   });
 
