@@ -148,12 +148,17 @@ describe('sandboxes on the Docker engine', () => {
       assert.equal(res.status, status);
       assert.match((await res.json()).error.message, message);
     }
-    const first = await api('/sandboxes', { method: 'POST', body: JSON.stringify({ name: 'clash', workspace: 'default', template: 'base' }) });
+    const badQuery = await api('/sandboxes?wait=maybe', { method: 'POST', body: JSON.stringify({ name: 'a5', workspace: 'default', template: 'base' }) });
+    assert.equal(badQuery.status, 400);
+    assert.match((await badQuery.json()).error.message, /query: wait/);
+    // wait=true: the answer comes once the container runs, no polling
+    const first = await api('/sandboxes?wait=true', { method: 'POST', body: JSON.stringify({ name: 'clash', workspace: 'default', template: 'base' }) });
     assert.equal(first.status, 201);
+    const created = await first.json();
+    assert.equal(created.state, 'running');
+    assert.equal((await engine('GET', `/containers/${created.externalId}/json`)).body.State.Running, true);
     const clash = await api('/sandboxes', { method: 'POST', body: JSON.stringify({ name: 'clash', workspace: 'default', template: 'base' }) });
     assert.equal(clash.status, 409);
-    const created = await first.json();
-    await eventually('clash sandbox running', async () => (await (await api(`/sandboxes/${created.id}`)).json()).state === 'running');
     assert.equal((await managedContainers()).length, before + 1);
     await api(`/sandboxes/${created.id}`, { method: 'DELETE' });
     await eventually('clash sandbox deleted', async () => (await (await api(`/sandboxes/${created.id}`)).json()).state === 'deleted');

@@ -199,6 +199,8 @@ describe('OpenHands runtime API', () => {
       process: { command: ['/usr/local/bin/openhands-agent-server', '--port', '60000'], workingDir: '/', uid: 10001 },
     });
     expect(sandbox.env).toMatchObject({ DEBUG: 'true', SESSION_API_KEY: rt.session_api_key, OH_SESSION_API_KEYS_0: rt.session_api_key });
+    // the sandbox API and pages show the key redacted (the sandbox itself has it)
+    expect((await h.service.get(rt.sandbox_id)).env).toEqual({ DEBUG: 'true', SESSION_API_KEY: '<redacted>', OH_SESSION_API_KEYS_0: '<redacted>' });
     // the driver got the process (a re-create runs it again: it is stored on the row)
     expect(h.driver.instances.get(sandbox.externalId!)!.spec.process).toEqual(sandbox.process);
     const audit = (await h.workspaceStore.listAudit({ limit: 10 } as any)).items;

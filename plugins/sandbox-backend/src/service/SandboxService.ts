@@ -24,6 +24,7 @@ import { DriverError, SANDBOX_LABELS, SandboxDriver, SandboxSpec } from '../driv
 import { agentClientFor, isAgentUserError } from '../agent/AgentClient';
 import type { BudgetGate } from './BudgetGate';
 import { SandboxMetrics } from './metrics';
+import { redactEnv } from './redactEnv';
 import { Clock, TemplateImage } from './types';
 
 /** Publishes state changes (the events service in the backend; a no-op in some tests). */
@@ -620,7 +621,7 @@ export class SandboxService {
       template: record.template,
       image: record.image,
       size: record.size,
-      env: record.env,
+      env: redactEnv(record.env),
       ...(record.repo ? { repo: record.repo } : {}),
       network: record.network,
       ttlSeconds: record.ttlSeconds,
