@@ -12,6 +12,10 @@
 // 20k rows; SQLite through INSERT ... SELECT FROM json_each(<one JSON array of rows>) per 5000 rows.
 // Generating the records (two ISO dates each) is inside the timed part, as parsing the ledger's
 // JSON pages would be in production.
+// Baseline, SQLite, same run: the same rows (same generator, same toUsageRow) into the same table
+// (created by the store's migrations, same PRAGMAs) through one prepared better-sqlite3 INSERT per
+// row, the same records per transaction, no knex, no totals, no cursor: the floor of this schema
+// on this machine. The SQLite result prints its ratio to it.
 // PostgreSQL: BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (scripts/services/postgres.sh).
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 const require = createRequire(import.meta.url);
 require('sucrase/register/ts'); // load the plugin's TypeScript sources directly
 const knexFactory = require('knex');
-const { DatabaseBillingStore } = require('../../plugins/billing-backend/src/database/DatabaseBillingStore.ts');
+const { DatabaseBillingStore, SQLITE_CACHE_KIB, USAGE_COLUMNS, toUsageRow } = require('../../plugins/billing-backend/src/database/DatabaseBillingStore.ts');
 const { UsageIngester, DEFAULT_INGEST_BATCH, MAX_LEDGER_PAGE } = require('../../plugins/billing-backend/src/service/UsageIngester.ts');
 const { BillingService } = require('../../plugins/billing-backend/src/service/BillingService.ts');
 const { ManualInvoiceProvider } = require('../../plugins/billing-backend/src/service/payments.ts');
@@ -125,12 +129,52 @@ async function bench(label, knex) {
   return result;
 }
 
+async function sqliteBaseline(file) {
+  const schema = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+  await DatabaseBillingStore.create({ database: { getClient: async () => schema, migrations: { skip: false } } });
+  await schema.destroy();
+  const Database = require('better-sqlite3');
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+    const insert = db.prepare(
+      `INSERT INTO billing_usage (${USAGE_COLUMNS.join(',')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(',')}) ON CONFLICT DO NOTHING`,
+    );
+    const inTransaction = db.transaction(rows => {
+      let n = 0;
+      for (const row of rows) n += insert.run(row).changes;
+      return n;
+    });
+    let inserted = 0;
+    const t0 = performance.now();
+    for (let first = 1; first <= N; first += BATCH) {
+      const rows = [];
+      for (let id = first; id < Math.min(first + BATCH, N + 1); id++) {
+        const u = toUsageRow(record(id));
+        rows.push(USAGE_COLUMNS.map(c => u[c]));
+      }
+      inserted += inTransaction(rows);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { inserted, recordsPerSecond: Math.round(N / seconds), seconds: +seconds.toFixed(2) };
+  } finally {
+    db.close();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
 try {
-  // The store sets the SQLite PRAGMAs itself (WAL, synchronous NORMAL, 64 MiB page cache).
-  const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'bench.sqlite') }, useNullAsDefault: true });
-  if (!process.argv.includes('--postgres-only')) await bench('sqlite', sqlite);
-  await sqlite.destroy();
+  if (!process.argv.includes('--postgres-only')) {
+    const baseline = await sqliteBaseline(join(dir, 'baseline.sqlite'));
+    console.log(JSON.stringify({ db: 'sqlite', baseline: 'prepared better-sqlite3 INSERT per row, same rows, table and transactions', ...baseline }));
+    // The store sets the SQLite PRAGMAs itself (WAL, synchronous NORMAL, 64 MiB page cache).
+    const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'bench.sqlite') }, useNullAsDefault: true });
+    const result = await bench('sqlite', sqlite);
+    await sqlite.destroy();
+    console.log(JSON.stringify({ db: 'sqlite', ratioToBaseline: +(result.recordsPerSecond / baseline.recordsPerSecond).toFixed(2) }));
+  }
 
   const pgUrl = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
   if (pgUrl && !process.argv.includes('--sqlite-only')) {
@@ -146,7 +190,7 @@ try {
       await admin.destroy();
     }
   } else {
-    console.log(JSON.stringify({ db: 'postgres', skipped: 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING unset' }));
+    console.log(JSON.stringify({ db: 'postgres', skipped: pgUrl ? '--sqlite-only' : 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING unset' }));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

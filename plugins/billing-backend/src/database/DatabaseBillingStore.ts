@@ -26,7 +26,8 @@ const migrationsDir = resolvePackagePath(
 
 /** Rows per SQLite INSERT (one JSON parameter; bounds the statement's memory). */
 const INSERT_CHUNK = 5000;
-const USAGE_COLUMNS = [
+/** Columns of billing_usage in insert order. */
+export const USAGE_COLUMNS = [
   'ledger_id',
   'ledger_key',
   'period',
