@@ -11,12 +11,11 @@
 //     renders validates (Kubernetes kinds, the XR status against the XRD);
 //   node scripts/checks/validate-k8s.mjs claims <claim.yaml>...   claims against the XRDs only.
 // Exit 1 with one line per problem.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { goTemplatingSteps, renderPipeline } from './lib/gotemplating.mjs';
 
 const ROOT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -272,34 +271,7 @@ function schemaHasPath(schema, fieldPath) {
   return true;
 }
 
-// --- go-templating steps, rendered with helm ---
-function renderGoTemplate(template, values, helm) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gotmpl-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'templates'));
-    fs.writeFileSync(
-      path.join(dir, 'Chart.yaml'),
-      'apiVersion: v2\nname: composition-step\nversion: 0.1.0\n',
-    );
-    // The function's data root is the RunFunctionRequest; helm's is .Values.
-    const text = template.replace(
-      /(^|[^\w)\]$])(\$?)\.(observed|desired|context|extraResources)\b/g,
-      '$1$2.Values.$3',
-    );
-    fs.writeFileSync(path.join(dir, 'templates', 'step.yaml'), text);
-    fs.writeFileSync(path.join(dir, 'values.yaml'), JSON.stringify(values));
-    const out = execFileSync(helm, ['template', 'step', dir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return yaml
-      .parseAllDocuments(out)
-      .map(d => d.toJS())
-      .filter(Boolean);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+// --- go-templating steps, rendered with helm (scripts/checks/lib/gotemplating.mjs) ---
 
 /** Pretends every rendered resource exists and is healthy, as a later reconcile would see it. */
 function observeReady(rendered) {
@@ -391,10 +363,7 @@ function crossplane(files, helm) {
       }
     }
     if (!helm || !entry) continue;
-    const goSteps = (c.spec.pipeline ?? []).filter(
-      s => s.input?.kind === 'GoTemplate' && s.input.source === 'Inline',
-    );
-    if (!goSteps.length) continue;
+    if (!goTemplatingSteps(c).length) continue;
     const samples = claims.filter(
       ([, o]) => `${o.apiVersion}/${o.kind}` === key,
     );
@@ -411,32 +380,13 @@ function crossplane(files, helm) {
       };
       let observedResources = {};
       for (const pass of ['fresh', 'observed ready']) {
-        let context = {};
         let outputs = [];
         try {
-          for (const step of goSteps) {
-            const docs = renderGoTemplate(
-              step.input.inline.template,
-              {
-                observed: {
-                  composite: { resource: xr },
-                  resources: observedResources,
-                },
-                desired: {},
-                context,
-              },
-              helm,
-            );
-            rendered++;
-            for (const d of docs) {
-              if (
-                d.kind === 'Context' &&
-                d.apiVersion?.startsWith('meta.gotemplating')
-              )
-                context = { ...context, ...d.data };
-              else outputs.push(d);
-            }
-          }
+          ({ outputs } = renderPipeline(c, xr, {
+            observed: observedResources,
+            helm,
+            onStep: () => rendered++,
+          }));
         } catch (e) {
           problems.push(
             `${id} with ${path.relative(ROOT, file)} (${pass}): ${String(

@@ -25,13 +25,11 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadDocs, renderPipeline, ROOT } from '../../../scripts/checks/lib/gotemplating.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 const yaml = require('yaml');
 
-const HELM = process.env.HELM ?? path.join(process.env.PORTAL_CACHE ?? path.join(ROOT, '.cache'), 'k8s-tools/helm/helm');
 const AGENT_SCRIPT = path.join(ROOT, 'plugins/sandbox-backend/agent/portal-agent.js');
 const files = process.argv.slice(2);
 if (!files.length) {
@@ -46,46 +44,9 @@ const check = (ok, message) => {
 };
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-const loadDocs = file =>
-  yaml
-    .parseAllDocuments(fs.readFileSync(file, 'utf8'))
-    .map(d => d.toJS())
-    .filter(Boolean);
-
-/** One go-templating step through `helm template` (the function's data root is helm's .Values). */
-function renderGoTemplate(template, values) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-gotmpl-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'templates'));
-    fs.writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: composition-step\nversion: 0.1.0\n');
-    const text = template.replace(/(^|[^\w)\]$])(\$?)\.(observed|desired|context|extraResources)\b/g, '$1$2.Values.$3');
-    fs.writeFileSync(path.join(dir, 'templates', 'step.yaml'), text);
-    fs.writeFileSync(path.join(dir, 'values.yaml'), JSON.stringify(values));
-    const out = execFileSync(HELM, ['template', 'step', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return yaml
-      .parseAllDocuments(out)
-      .map(d => d.toJS())
-      .filter(Boolean);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Renders all steps; `observed` are the composed resources a later reconcile sees. */
 function render(composition, xr, observed = {}) {
-  let context = {};
-  const outputs = [];
-  for (const step of composition.spec.pipeline.filter(s => s.input?.kind === 'GoTemplate')) {
-    const docs = renderGoTemplate(step.input.inline.template, {
-      observed: { composite: { resource: xr }, resources: observed },
-      desired: {},
-      context,
-    });
-    for (const d of docs) {
-      if (d.kind === 'Context') context = { ...context, ...d.data };
-      else outputs.push(d);
-    }
-  }
+  const { outputs, context } = renderPipeline(composition, xr, { observed });
   return { outputs, settings: context['platform.portal.internal/settings'] ?? {} };
 }
 

@@ -15,13 +15,11 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadDocs, renderPipeline, ROOT } from '../../../scripts/checks/lib/gotemplating.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 const yaml = require('yaml');
 
-const HELM = process.env.HELM ?? path.join(process.env.PORTAL_CACHE ?? path.join(ROOT, '.cache'), 'k8s-tools/helm/helm');
 const files = process.argv.slice(2);
 if (!files.length) {
   console.error('usage: HELM=<helm> check-snapshot-job.mjs <kustomized overlay.yaml>...');
@@ -34,47 +32,7 @@ const check = (ok, message) => {
   return ok;
 };
 
-const loadDocs = file =>
-  yaml
-    .parseAllDocuments(fs.readFileSync(file, 'utf8'))
-    .map(d => d.toJS())
-    .filter(Boolean);
-
-/** One go-templating step through `helm template` (the function's data root is helm's .Values). */
-function renderGoTemplate(template, values) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-gotmpl-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'templates'));
-    fs.writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: composition-step\nversion: 0.1.0\n');
-    const text = template.replace(/(^|[^\w)\]$])(\$?)\.(observed|desired|context|extraResources)\b/g, '$1$2.Values.$3');
-    fs.writeFileSync(path.join(dir, 'templates', 'step.yaml'), text);
-    fs.writeFileSync(path.join(dir, 'values.yaml'), JSON.stringify(values));
-    const out = execFileSync(HELM, ['template', 'step', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return yaml
-      .parseAllDocuments(out)
-      .map(d => d.toJS())
-      .filter(Boolean);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function render(composition, xr) {
-  let context = {};
-  const outputs = [];
-  for (const step of composition.spec.pipeline.filter(s => s.input?.kind === 'GoTemplate')) {
-    const docs = renderGoTemplate(step.input.inline.template, {
-      observed: { composite: { resource: xr }, resources: {} },
-      desired: {},
-      context,
-    });
-    for (const d of docs) {
-      if (d.kind === 'Context') context = { ...context, ...d.data };
-      else outputs.push(d);
-    }
-  }
-  return outputs;
-}
+const render = (composition, xr) => renderPipeline(composition, xr).outputs;
 
 const example = name => yaml.parse(fs.readFileSync(path.join(ROOT, 'k8s/crossplane/examples', name), 'utf8'));
 const withBackup = example('sandbox.yaml');
