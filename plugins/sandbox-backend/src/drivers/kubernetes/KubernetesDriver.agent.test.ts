@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
 import type { SandboxRecord } from '../../database/SandboxStore';
 import { InsideService } from '../../inside/InsideService';
-import { DriverError, DriverUnavailableError, SandboxSpec } from '../types';
+import { DriverError, DriverUnavailableError } from '../types';
 import { FakeKubeApi } from './__testUtils__/FakeKubeApi';
+import { testSpec } from './__testUtils__/sandboxSpec';
 import { REPO_ROOT, xrdErrors } from './__testUtils__/xrdSchema';
 import { KubernetesDriver } from './KubernetesDriver';
 
@@ -21,22 +21,7 @@ const NAME = 'sbx-0123456789abcdef';
 const EXTERNAL_ID = `${NS}/${NAME}`;
 const TOKEN = 'k8s-agent-token-0123456789';
 
-const spec: SandboxSpec = {
-  id: '0123456789abcdef',
-  name: 'my-box',
-  workspace: 'team-a',
-  owner: 'user:default/jane',
-  image: 'portal-sandbox/python:latest',
-  size: SANDBOX_SIZES.small,
-  env: {},
-  network: false,
-  labels: {
-    'portal.sandbox/id': '0123456789abcdef',
-    'portal.sandbox/name': 'my-box',
-    'portal.sandbox/workspace': 'team-a',
-    'portal.sandbox/owner': 'user:default/jane',
-  },
-};
+const spec = testSpec;
 
 /** Plays Crossplane: the XR is Ready and Running unless stopped or paused. */
 function playCrossplane(api: FakeKubeApi) {

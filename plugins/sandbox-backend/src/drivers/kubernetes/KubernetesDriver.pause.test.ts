@@ -1,27 +1,12 @@
-import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
-import { DriverError, SandboxSpec } from '../types';
+import { DriverError } from '../types';
 import { FakeKubeApi } from './__testUtils__/FakeKubeApi';
+import { testSpec } from './__testUtils__/sandboxSpec';
 import { xrdErrors } from './__testUtils__/xrdSchema';
 import { KubernetesDriver } from './KubernetesDriver';
 
 const FAST = { pollIntervalMs: 5, readyTimeoutMs: 1000 };
 
-const spec: SandboxSpec = {
-  id: '0123456789abcdef',
-  name: 'my-box',
-  workspace: 'team-a',
-  owner: 'user:default/jane',
-  image: 'portal-sandbox/python:latest',
-  size: SANDBOX_SIZES.small,
-  env: {},
-  network: false,
-  labels: {
-    'portal.sandbox/id': '0123456789abcdef',
-    'portal.sandbox/name': 'my-box',
-    'portal.sandbox/workspace': 'team-a',
-    'portal.sandbox/owner': 'user:default/jane',
-  },
-};
+const spec = testSpec;
 
 /**
  * Plays Crossplane with the composition's pause rule: the pod runs only while replicas is 1 and

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
-import { SANDBOX_SIZES } from '@internal/plugin-sandbox-common';
 import { createDriver } from '../createDriver';
 import { DriverError, DriverUnavailableError, SandboxSpec } from '../types';
 import { FakeKubeApi } from './__testUtils__/FakeKubeApi';
+import { testSpec } from './__testUtils__/sandboxSpec';
 import { xrdErrors } from './__testUtils__/xrdSchema';
 import {
   KubernetesDriver,
@@ -21,21 +21,9 @@ const FAST = { pollIntervalMs: 5, readyTimeoutMs: 2000 };
 
 function specFor(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
   return {
-    id: '0123456789abcdef',
-    name: 'my-box',
-    workspace: 'team-a',
-    owner: 'user:default/jane',
-    image: 'portal-sandbox/python:latest',
-    size: SANDBOX_SIZES.small,
+    ...testSpec,
     env: { FOO: 'bar' },
-    network: false,
-    labels: {
-      'portal.sandbox/id': '0123456789abcdef',
-      'portal.sandbox/name': 'my-box',
-      'portal.sandbox/workspace': 'team-a',
-      'portal.sandbox/owner': 'user:default/jane',
-      'portal.sandbox/template': 'python',
-    },
+    labels: { ...testSpec.labels, 'portal.sandbox/template': 'python' },
     ...overrides,
   };
 }
